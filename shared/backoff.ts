@@ -1,0 +1,23 @@
+/** Exponential backoff with full jitter; pure arithmetic, the random source injected. */
+export interface BackoffOptions {
+  baseMs: number;
+  maxMs: number;
+}
+
+export function backoffDelayMs(attempt: number, opts: BackoffOptions, random: () => number = Math.random): number {
+  const exp = Math.min(opts.maxMs, opts.baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exp / 2 + (random() * exp) / 2);
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

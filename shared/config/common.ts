@@ -1,0 +1,23 @@
+/** Options every jobtally service shares (Kubernetes, NATS, partitions, logging, HTTP probes). */
+import { DEFAULT_MANAGED_BY } from "../constants.js";
+import { booleanOption, integerOption, stringOption } from "./options.js";
+
+export const kubeOptions = {
+  kubeconfig: stringOption({ flag: "kubeconfig", env: "KUBECONFIG", description: "kubeconfig file; empty means the in-cluster service account", default: "" }),
+};
+
+export const natsOptions = {
+  natsUrl: stringOption({ flag: "nats-url", env: "NATS_URL", description: "NATS server URL(s), comma-separated", default: "nats://127.0.0.1:4222" }),
+  streamReplicas: integerOption({ flag: "stream-replicas", env: "JOBTALLY_STREAM_REPLICAS", description: "replicas of the JetStream streams jobtally creates (3 on a NATS cluster)", default: 1, min: 1, max: 5 }),
+};
+
+export const managementOptions = {
+  managedBy: stringOption({ flag: "managed-by", env: "JOBTALLY_MANAGED_BY", description: "manage the Jobs whose spec.managedBy equals this", default: DEFAULT_MANAGED_BY }),
+  manageAllJobs: booleanOption({ flag: "manage-all-jobs", env: "JOBTALLY_MANAGE_ALL_JOBS", description: "manage every Job (only where the built-in Job controller is off)", default: false }),
+  partitions: integerOption({ flag: "partitions", env: "JOBTALLY_PARTITIONS", description: "number of partitions Jobs are hashed into (same value for every service)", default: 16, min: 1, max: 1024 }),
+};
+
+export const processOptions = {
+  logLevel: stringOption({ flag: "log-level", env: "LOG_LEVEL", description: "pino log level", default: "info", oneOf: ["trace", "debug", "info", "warn", "error", "fatal", "silent"] }),
+  httpPort: integerOption({ flag: "http-port", env: "JOBTALLY_HTTP_PORT", description: "port of /metrics, /healthz and /readyz (0 = pick a free one, -1 = off)", default: 0, min: -1, max: 65535 }),
+};

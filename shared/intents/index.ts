@@ -1,0 +1,2 @@
+export * from "./intents.js";
+export * from "./validate.js";

@@ -1,0 +1,89 @@
+/**
+ * Intents: API writes the counter decided on and the finalizer-remover pool carries out, at a
+ * throttled rate. Each is idempotent at the API (404 on a removal = done, 409 AlreadyExists on a
+ * creation with its deterministic name = done) and deduplicated in the stream by `dedupId`.
+ * An intent is published only after the status write that makes it safe.
+ */
+import type { V1Pod } from "@kubernetes/client-node";
+import { INTENT_SUBJECT_PREFIX } from "../constants.js";
+
+export const INTENT_VERSION = 1 as const;
+
+export type RemovalReason =
+  /** The Pod's UID is in `uncountedTerminatedPods`: the removal lets it be counted. */
+  | "count"
+  /** The Job is finished or being deleted: no more counting. */
+  | "job-finished"
+  | "job-deleted"
+  /** The Pod has no (living) controller Job. */
+  | "orphan"
+  /** Indexed Job: the Pod's success is already recorded in completedIndexes. */
+  | "index-recorded";
+
+export interface RemoveFinalizerIntent {
+  v: typeof INTENT_VERSION;
+  kind: "removeFinalizer";
+  partition: number;
+  jobUID: string | null;
+  namespace: string;
+  name: string;
+  podUID: string;
+  reason: RemovalReason;
+}
+
+export interface CreatePodIntent {
+  v: typeof INTENT_VERSION;
+  kind: "createPod";
+  partition: number;
+  jobUID: string;
+  jobName: string;
+  namespace: string;
+  /** The full Pod manifest, with its deterministic `metadata.name`. */
+  pod: V1Pod;
+}
+
+export type DeletionReason = "excess-active" | "suspended" | "job-failed" | "job-complete" | "deadline-exceeded";
+
+export interface DeletePodIntent {
+  v: typeof INTENT_VERSION;
+  kind: "deletePod";
+  partition: number;
+  jobUID: string;
+  jobName: string;
+  namespace: string;
+  name: string;
+  podUID: string;
+  reason: DeletionReason;
+  /** Remove the tracking finalizer before deleting (always, unless the Pod is already counted). */
+  removeFinalizerFirst: boolean;
+}
+
+export type Intent = RemoveFinalizerIntent | CreatePodIntent | DeletePodIntent;
+
+export function intentSubject(intent: Intent): string {
+  return `${INTENT_SUBJECT_PREFIX}.${intent.partition}.${intent.kind}`;
+}
+
+/** The `Nats-Msg-Id` that makes a re-published intent a no-op within the duplicate window. */
+export function intentDedupId(intent: Intent): string {
+  switch (intent.kind) {
+    case "removeFinalizer":
+      return `rm:${intent.podUID}`;
+    case "createPod":
+      return `create:${intent.jobUID}:${intent.pod.metadata?.name ?? ""}`;
+    case "deletePod":
+      return `delete:${intent.podUID}`;
+  }
+}
+
+/** One line naming the object an intent acts on, for logs. */
+export function describeIntent(intent: Intent): string {
+  switch (intent.kind) {
+    case "removeFinalizer":
+      return `remove finalizer from pod ${intent.namespace}/${intent.name} (${intent.reason})`;
+    case "createPod":
+      return `create pod ${intent.namespace}/${intent.pod.metadata?.name ?? "?"} for job ${intent.jobName}`;
+    case "deletePod":
+      return `delete pod ${intent.namespace}/${intent.name} (${intent.reason})`;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Kubernetes clients for jobtally's services: a kubeconfig (file, or the in-cluster service
+ * account) and one shared keep-alive agent, so that thousands of PATCHes reuse a few connections
+ * instead of opening one TLS connection each (client-node 1.4 makes a new agent per request).
+ */
+import http from "node:http";
+import https from "node:https";
+import { BatchV1Api, CoordinationV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import type { RequestContext } from "@kubernetes/client-node";
+
+export interface KubeClients {
+  kubeConfig: KubeConfig;
+  core: CoreV1Api;
+  batch: BatchV1Api;
+  coordination: CoordinationV1Api;
+  /** Base URL of the API server. */
+  server: string;
+}
+
+export interface KubeClientOptions {
+  /** kubeconfig path; empty → in-cluster service account. */
+  kubeconfig: string;
+  /** Max sockets of the shared agent. */
+  maxSockets?: number;
+}
+
+export function loadKubeConfig(path: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else kc.loadFromCluster();
+  if (!kc.getCurrentCluster()) throw new Error(`kubeconfig ${path || "(in-cluster)"} has no current cluster`);
+  return kc;
+}
+
+/** Makes every request of `kc` go through one keep-alive agent built from the kubeconfig's TLS settings. */
+export function shareKeepAliveAgent(kc: KubeConfig, maxSockets = 64): void {
+  const original = kc.applySecurityAuthentication.bind(kc);
+  let shared: http.Agent | https.Agent | undefined;
+  kc.applySecurityAuthentication = async (context: RequestContext): Promise<void> => {
+    await original(context);
+    if (!shared) {
+      const perRequest = (context as unknown as { getAgent(): http.Agent | https.Agent | undefined }).getAgent();
+      const isHttps = context.getUrl().startsWith("https:");
+      const options = { ...((perRequest as unknown as { options?: object } | undefined)?.options ?? {}), keepAlive: true, maxSockets };
+      shared = isHttps ? new https.Agent(options) : new http.Agent(options);
+    }
+    context.setAgent(shared);
+  };
+}
+
+export function createKubeClients(opts: KubeClientOptions): KubeClients {
+  const kc = loadKubeConfig(opts.kubeconfig);
+  shareKeepAliveAgent(kc, opts.maxSockets ?? 64);
+  return {
+    kubeConfig: kc,
+    core: kc.makeApiClient(CoreV1Api),
+    batch: kc.makeApiClient(BatchV1Api),
+    coordination: kc.makeApiClient(CoordinationV1Api),
+    server: kc.getCurrentCluster()?.server ?? "",
+  };
+}

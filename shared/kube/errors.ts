@@ -1,0 +1,42 @@
+/** Reading client-node's ApiException: the HTTP code, the metav1.Status reason, Retry-After. */
+import { ApiException } from "@kubernetes/client-node";
+
+export interface ApiErrorInfo {
+  code: number | null;
+  reason: string | null;
+  message: string;
+  retryAfterMs: number | null;
+}
+
+export function apiErrorInfo(err: unknown): ApiErrorInfo {
+  if (err instanceof ApiException) {
+    let body: { reason?: string; message?: string } = {};
+    try {
+      body = typeof err.body === "string" ? JSON.parse(err.body) : ((err.body as typeof body) ?? {});
+    } catch {
+      body = {};
+    }
+    const headers = (err.headers ?? {}) as Record<string, string>;
+    const ra = headers["retry-after"] ?? headers["Retry-After"];
+    return {
+      code: err.code,
+      reason: body.reason ?? null,
+      message: body.message ?? String(err.message).slice(0, 300),
+      retryAfterMs: ra !== undefined && /^\d+$/.test(ra) ? Number(ra) * 1000 : null,
+    };
+  }
+  const e = err as { code?: unknown; message?: string };
+  return { code: null, reason: typeof e?.code === "string" ? e.code : null, message: e?.message ?? String(err), retryAfterMs: null };
+}
+
+export const isNotFound = (err: unknown): boolean => apiErrorInfo(err).code === 404;
+export const isConflict = (err: unknown): boolean => apiErrorInfo(err).code === 409;
+export const isAlreadyExists = (err: unknown): boolean => {
+  const i = apiErrorInfo(err);
+  return i.code === 409 && i.reason === "AlreadyExists";
+};
+/** 5xx, 429, and network errors: worth retrying with backoff. */
+export function isRetryable(err: unknown): boolean {
+  const { code } = apiErrorInfo(err);
+  return code === null || code === 429 || code >= 500;
+}

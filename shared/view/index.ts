@@ -1,0 +1,3 @@
+export * from "./records.js";
+export * from "./subjects.js";
+export * from "./validate.js";

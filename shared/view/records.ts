@@ -1,0 +1,67 @@
+/**
+ * The view: what the watcher observed, latest state per key, kept in the JOBTALLY_VIEW stream
+ * (one subject per Pod / Job, `max_msgs_per_subject: 1`). Every record is versioned (`v`) and
+ * discriminated by `kind`; counters rebuild their whole state from these records plus the Job
+ * status, so nothing about counting lives only in memory.
+ */
+import type { V1Job } from "@kubernetes/client-node";
+
+export const VIEW_RECORD_VERSION = 1 as const;
+
+export type PodPhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Unknown";
+
+/** The tracking-relevant projection of a Pod. */
+export interface PodView {
+  v: typeof VIEW_RECORD_VERSION;
+  kind: "pod";
+  uid: string;
+  name: string;
+  namespace: string;
+  /** UID of the controlling Job (controller ownerReference), or null for an unowned Pod. */
+  jobUID: string | null;
+  resourceVersion: string;
+  phase: PodPhase;
+  /** The Pod still carries `batch.kubernetes.io/job-tracking`. False once `gone`. */
+  hasFinalizer: boolean;
+  /** ISO deletionTimestamp, or null. */
+  deletionTimestamp: string | null;
+  /** The Pod no longer exists in the API (observed DELETED, or missing from a relist). */
+  gone: boolean;
+  /** The Pod's Ready condition is True. */
+  ready: boolean;
+  /** Completion index of an Indexed Job Pod, or null. */
+  completionIndex: number | null;
+  creationTimestamp: string | null;
+  /** When the Pod reached a terminal phase (latest container finishedAt), ISO, or null. */
+  finishedAt: string | null;
+}
+
+/** A managed Job as the watcher last saw it; `job` is null once `gone`. */
+export interface JobView {
+  v: typeof VIEW_RECORD_VERSION;
+  kind: "job";
+  uid: string;
+  name: string;
+  namespace: string;
+  resourceVersion: string;
+  gone: boolean;
+  job: V1Job | null;
+}
+
+/**
+ * Written by the watcher after it has published a complete list (start-up and every relist), and
+ * periodically while it follows the watch: the view of this partition is complete as of
+ * `listResourceVersion`. A counter does not act on a partition before it has seen one.
+ */
+export interface SyncMarker {
+  v: typeof VIEW_RECORD_VERSION;
+  kind: "sync";
+  watcherId: string;
+  /** Increases with every full list the watcher publishes. */
+  epoch: number;
+  listResourceVersion: string;
+  /** Wall-clock ms when the watcher wrote the marker. */
+  syncedAtMs: number;
+}
+
+export type ViewRecord = PodView | JobView | SyncMarker;

@@ -1,0 +1,100 @@
+/** Parses view records off the wire; a record that does not parse is dead-lettered with the reason. */
+import type { JobView, PodView, SyncMarker, ViewRecord } from "./records.js";
+import { VIEW_RECORD_VERSION } from "./records.js";
+
+export class MalformedRecordError extends Error {
+  override readonly name = "MalformedRecordError";
+}
+
+const PHASES = new Set(["Pending", "Running", "Succeeded", "Failed", "Unknown"]);
+
+function isObj(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+function str(o: Record<string, unknown>, k: string): string {
+  const v = o[k];
+  if (typeof v !== "string" || v === "") throw new MalformedRecordError(`field "${k}" must be a non-empty string`);
+  return v;
+}
+function strOrNull(o: Record<string, unknown>, k: string): string | null {
+  const v = o[k];
+  if (v === null || v === undefined) return null;
+  if (typeof v !== "string") throw new MalformedRecordError(`field "${k}" must be a string or null`);
+  return v;
+}
+function bool(o: Record<string, unknown>, k: string): boolean {
+  const v = o[k];
+  if (typeof v !== "boolean") throw new MalformedRecordError(`field "${k}" must be a boolean`);
+  return v;
+}
+
+export function parseViewRecord(data: Uint8Array | string): ViewRecord {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(typeof data === "string" ? data : Buffer.from(data).toString("utf8"));
+  } catch (err) {
+    throw new MalformedRecordError(`not JSON: ${(err as Error).message}`);
+  }
+  if (!isObj(raw)) throw new MalformedRecordError("record is not an object");
+  if (raw.v !== VIEW_RECORD_VERSION) throw new MalformedRecordError(`unsupported record version ${String(raw.v)}`);
+  switch (raw.kind) {
+    case "pod": {
+      const phase = str(raw, "phase");
+      if (!PHASES.has(phase)) throw new MalformedRecordError(`unknown pod phase "${phase}"`);
+      const idx = raw.completionIndex;
+      if (idx !== null && idx !== undefined && (typeof idx !== "number" || !Number.isInteger(idx) || idx < 0)) {
+        throw new MalformedRecordError(`field "completionIndex" must be a non-negative integer or null`);
+      }
+      const pod: PodView = {
+        v: VIEW_RECORD_VERSION,
+        kind: "pod",
+        uid: str(raw, "uid"),
+        name: str(raw, "name"),
+        namespace: str(raw, "namespace"),
+        jobUID: strOrNull(raw, "jobUID"),
+        resourceVersion: str(raw, "resourceVersion"),
+        phase: phase as PodView["phase"],
+        hasFinalizer: bool(raw, "hasFinalizer"),
+        deletionTimestamp: strOrNull(raw, "deletionTimestamp"),
+        gone: bool(raw, "gone"),
+        ready: bool(raw, "ready"),
+        completionIndex: (idx as number | null | undefined) ?? null,
+        creationTimestamp: strOrNull(raw, "creationTimestamp"),
+        finishedAt: strOrNull(raw, "finishedAt"),
+      };
+      return pod;
+    }
+    case "job": {
+      const gone = bool(raw, "gone");
+      const job = raw.job;
+      if (!gone && !isObj(job)) throw new MalformedRecordError(`a live job record needs the "job" object`);
+      const rec: JobView = {
+        v: VIEW_RECORD_VERSION,
+        kind: "job",
+        uid: str(raw, "uid"),
+        name: str(raw, "name"),
+        namespace: str(raw, "namespace"),
+        resourceVersion: str(raw, "resourceVersion"),
+        gone,
+        job: isObj(job) ? (job as JobView["job"]) : null,
+      };
+      return rec;
+    }
+    case "sync": {
+      const epoch = raw.epoch;
+      const at = raw.syncedAtMs;
+      if (typeof epoch !== "number" || typeof at !== "number") throw new MalformedRecordError("sync marker needs numeric epoch and syncedAtMs");
+      const m: SyncMarker = {
+        v: VIEW_RECORD_VERSION,
+        kind: "sync",
+        watcherId: str(raw, "watcherId"),
+        epoch,
+        listResourceVersion: str(raw, "listResourceVersion"),
+        syncedAtMs: at,
+      };
+      return m;
+    }
+    default:
+      throw new MalformedRecordError(`unknown record kind "${String(raw.kind)}"`);
+  }
+}
