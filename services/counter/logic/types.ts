@@ -1,0 +1,100 @@
+/**
+ * The contract between the counter's pure decisions (this folder) and its I/O (services/counter).
+ * Nothing in this folder imports the NATS client or @kubernetes/client-node's API classes (types only).
+ *
+ * One sync of one Job: the I/O layer builds a SyncSnapshot from the latest known Job (the ledger:
+ * its status as last written or observed) and the view of its Pods, calls `planJobSync`, then
+ *   1. writes `plan.status` (PUT /status with the snapshot Job's resourceVersion) when non-null;
+ *      if that write fails, nothing else in the plan is carried out and the Job is synced again;
+ *   2. publishes the intents (finalizer removals, creations, deletions) to the work queue;
+ *   3. records Kubernetes Events, and schedules the next sync after `requeueAfterMs`.
+ */
+import type { CoreV1Event, V1Job, V1JobStatus, V1Pod } from "@kubernetes/client-node";
+import type { PodView } from "../../../shared/view/records.js";
+import type { DeletionReason, RemovalReason } from "../../../shared/intents/intents.js";
+
+/** In-tree `backoffRecord`: failures since the last success, for the Pod replacement delay. */
+export interface BackoffRecord {
+  failuresAfterLastSuccess: number;
+  /** ms epoch of the last failure, or null */
+  lastFailureTimeMs: number | null;
+}
+
+export interface SyncOptions {
+  /** Cap on UIDs in both uncounted lists together (500). */
+  maxUncountedPods: number;
+  /** First replacement delay after a failure (10 s) and its cap (10 min). */
+  podFailureBackoffBaseMs: number;
+  podFailureBackoffMaxMs: number;
+  /** Most Pod creations planned by one sync (in-tree: 500). */
+  maxPodCreationsPerSync: number;
+}
+
+export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
+  maxUncountedPods: 500,
+  podFailureBackoffBaseMs: 10_000,
+  podFailureBackoffMaxMs: 600_000,
+  maxPodCreationsPerSync: 500,
+};
+
+export interface SyncSnapshot {
+  /** The latest known Job: status is the ledger. Never mutated by the planner (clone first). */
+  job: V1Job;
+  /** Every Pod of this Job the view knows, including `gone` tombstones, newest state each. */
+  pods: readonly PodView[];
+  nowMs: number;
+  /**
+   * Pod UIDs whose finalizer removal was published recently and not yet observed. Only
+   * rate-limits re-publishing; never a reason to count (counting needs the view to show the
+   * finalizer gone or the Pod gone).
+   */
+  removalsInFlight: ReadonlySet<string>;
+  /** Pod names whose creation was published and not yet observed, with their completion index. */
+  creationsInFlight: ReadonlyMap<string, { index: number | null }>;
+  /** Pod UIDs whose deletion was published and not yet observed. */
+  deletionsInFlight: ReadonlySet<string>;
+  backoff: BackoffRecord;
+  /** Random source for Pod name suffixes (seeded in tests). */
+  random: () => number;
+  options: SyncOptions;
+}
+
+export interface PlannedRemoval {
+  podUID: string;
+  name: string;
+  namespace: string;
+  reason: RemovalReason;
+}
+
+export interface PlannedCreation {
+  name: string;
+  index: number | null;
+  pod: V1Pod;
+}
+
+export interface PlannedDeletion {
+  podUID: string;
+  name: string;
+  namespace: string;
+  reason: DeletionReason;
+  removeFinalizerFirst: boolean;
+}
+
+export type PlannedEvent = Pick<CoreV1Event, "type" | "reason" | "message">;
+
+export interface SyncPlan {
+  /** New status to PUT, or null when the status is already what it should be. */
+  status: V1JobStatus | null;
+  removals: PlannedRemoval[];
+  creations: PlannedCreation[];
+  deletions: PlannedDeletion[];
+  events: PlannedEvent[];
+  /** Sync again after this long even with no new event (backoff expiry, activeDeadlineSeconds), or null. */
+  requeueAfterMs: number | null;
+  /** UIDs this plan moves from uncountedTerminatedPods into succeeded/failed. */
+  counted: string[];
+  /** The backoff record after this sync's observations. */
+  backoff: BackoffRecord;
+  /** True once the Job has a terminal condition (Complete/Failed) in `status` or the snapshot. */
+  finished: boolean;
+}
