@@ -1,3 +1,4 @@
 export * from "./records.js";
 export * from "./subjects.js";
 export * from "./validate.js";
+export * from "./project.js";

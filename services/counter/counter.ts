@@ -1,0 +1,253 @@
+/**
+ * The counter: owns a set of partitions; for each, replays and follows the view, holds one
+ * JobState per Job, and syncs Jobs through the scheduler. A partition is acted on only once its
+ * replay has caught up and a watcher sync marker was seen (the view is complete).
+ */
+import type { CoreV1Event, V1Job } from "@kubernetes/client-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstream } from "@nats-io/jetstream";
+import type PQueue from "p-queue";
+import type { Logger } from "../../shared/observability/logger.js";
+import type { KubeClients } from "../../shared/kube/client.js";
+import { createApiBudget } from "../../shared/kube/rate-limit.js";
+import { apiErrorInfo } from "../../shared/kube/errors.js";
+import type { CounterMetrics } from "../../shared/observability/metrics.js";
+import { DeadLetters, IntentPublisher, followView, purgeSubjectUpTo, type ViewEntry, type ViewFollower } from "../../shared/nats/index.js";
+import { partitionViewFilter } from "../../shared/view/subjects.js";
+import { NO_OWNER_TOKEN } from "../../shared/constants.js";
+import type { ConfigOf } from "../../shared/config/options.js";
+import { parsePartitionSet } from "../../shared/partition.js";
+import { JobState } from "./job-state.js";
+import { JobSyncer } from "./job-syncer.js";
+import { SyncScheduler } from "./sync-scheduler.js";
+import type { PlannedEvent } from "./logic/types.js";
+import type { counterOptionSchema } from "./options.js";
+
+export type CounterConfig = ConfigOf<typeof counterOptionSchema>;
+
+export interface CounterDeps {
+  kube: KubeClients;
+  nc: NatsConnection;
+  logger: Logger;
+  metrics: CounterMetrics;
+  signal: AbortSignal;
+  now?: () => number;
+  random?: () => number;
+}
+
+interface PartitionState {
+  id: number;
+  jobs: Map<string, JobState>;
+  caughtUp: boolean;
+  synced: boolean;
+  follower: ViewFollower | null;
+}
+
+export interface RunningCounter {
+  /** Resolves once every owned partition is replayed and synced. */
+  ready: Promise<void>;
+  isReady(): boolean;
+  done: Promise<void>;
+}
+
+export function startCounter(config: CounterConfig, deps: CounterDeps): RunningCounter {
+  const { kube, logger, metrics, signal } = deps;
+  const now = deps.now ?? Date.now;
+  const js = jetstream(deps.nc);
+  const owned = parsePartitionSet(config.partitionSet, config.partitions);
+  const intents = new IntentPublisher(js, { logger });
+  const deadLetters = new DeadLetters(js, { logger });
+  const api: PQueue = createApiBudget({ qps: config.apiQps, burst: config.apiBurst, concurrency: Math.max(4, config.syncConcurrency) });
+  const partitions = new Map<number, PartitionState>();
+  const attempts = new Map<string, number>();
+  metrics.partitionsOwned.set(owned.length);
+
+  const timed = async <T>(verb: string, resource: string, fn: () => Promise<T>, priority = 0): Promise<T> => {
+    return (await api.add(
+      async () => {
+        try {
+          const out = await fn();
+          metrics.apiRequests.inc({ verb, resource, code: "200" });
+          return out;
+        } catch (err) {
+          metrics.apiRequests.inc({ verb, resource, code: String(apiErrorInfo(err).code ?? "error") });
+          throw err;
+        }
+      },
+      { priority },
+    )) as T;
+  };
+
+  const syncer = new JobSyncer(
+    {
+      syncOptions: {
+        maxUncountedPods: config.maxUncountedPods,
+        podFailureBackoffBaseMs: config.podBackoffBaseMs,
+        podFailureBackoffMaxMs: config.podBackoffMaxMs,
+        maxPodCreationsPerSync: config.maxPodCreationsPerSync,
+      },
+      expectationsTimeoutMs: config.expectationsTimeoutMs,
+      removalRepublishMs: config.removalRepublishMs,
+    },
+    {
+      writeStatus: (job) =>
+        timed("update", "jobs/status", () => kube.batch.replaceNamespacedJobStatus({ name: job.metadata?.name ?? "", namespace: job.metadata?.namespace ?? "", body: job }), 2),
+      readJob: (namespace, name) => timed("get", "jobs", () => kube.batch.readNamespacedJobStatus({ name, namespace }), 2),
+      publishIntents: (list) => intents.publishAll(list),
+      purge: (subject, seq) =>
+        purgeSubjectUpTo(deps.nc, subject, seq).catch((err: unknown) => {
+          logger.warn({ subject, err: String(err) }, "purge of a settled view record failed (harmless; retried on the next replay)");
+        }),
+      recordEvents: (job, events) => recordEvents(job, events),
+      now,
+      random: deps.random ?? Math.random,
+      logger,
+      metrics,
+    },
+  );
+
+  const scheduler = new SyncScheduler({
+    concurrency: config.syncConcurrency,
+    batchPeriodMs: config.batchPeriodMs,
+    run: (key) => runSync(key),
+    onError: (key, err) => {
+      logger.error({ job: key, err: err instanceof Error ? err.stack : String(err) }, "job sync crashed; retrying");
+      scheduler.enqueueAfter(key, 1000);
+    },
+  });
+
+  function jobKey(partition: number, uid: string): string {
+    return `${partition}/${uid}`;
+  }
+
+  async function runSync(key: string): Promise<void> {
+    const slash = key.indexOf("/");
+    const p = partitions.get(Number(key.slice(0, slash)));
+    const state = p?.jobs.get(key.slice(slash + 1));
+    if (!p || !state || !(p.caughtUp && p.synced)) return;
+    const attempt = attempts.get(key) ?? 0;
+    const started = process.hrtime.bigint();
+    const outcome = await syncer.sync(state, attempt);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics.syncDuration.observe({ result: outcome.kind === "retry" ? "retry" : "ok" }, seconds);
+    switch (outcome.kind) {
+      case "done":
+        attempts.delete(key);
+        if (outcome.requeueAfterMs !== null) scheduler.enqueueAfter(key, outcome.requeueAfterMs);
+        break;
+      case "retry":
+        attempts.set(key, attempt + 1);
+        scheduler.enqueueAfter(key, outcome.delayMs);
+        break;
+      case "forget":
+        attempts.delete(key);
+        p.jobs.delete(state.uid);
+        scheduler.forget(key);
+        break;
+    }
+  }
+
+  function onEntry(p: PartitionState, e: ViewEntry): void {
+    const r = e.record;
+    metrics.viewRecordsConsumed.inc({ kind: r.kind });
+    if (r.kind === "sync") {
+      if (!p.synced) {
+        p.synced = true;
+        maybeReady(p);
+      }
+      return;
+    }
+    const uid = r.kind === "job" ? r.uid : (r.jobUID ?? NO_OWNER_TOKEN);
+    let state = p.jobs.get(uid);
+    if (!state) {
+      state = new JobState(uid, p.id);
+      if (uid === NO_OWNER_TOKEN) state.gone = true;
+      p.jobs.set(uid, state);
+    }
+    const change = r.kind === "job" ? state.applyJobRecord(r, e.subject, e.seq) : state.applyPodRecord(r, e.subject, e.seq);
+    if (change === "none" || !(p.caughtUp && p.synced)) return;
+    const key = jobKey(p.id, uid);
+    if (change === "job-spec" || change === "job-gone") scheduler.enqueueSyncJobImmediately(key);
+    else if (change === "pod-finished" && state.finishedSinceSync >= config.batchMaxPods) scheduler.enqueueSyncJobImmediately(key);
+    else scheduler.enqueueSyncJobBatched(key);
+  }
+
+  let readyResolve!: () => void;
+  const ready = new Promise<void>((r) => (readyResolve = r));
+  let readyCount = 0;
+  function maybeReady(p: PartitionState): void {
+    if (!(p.caughtUp && p.synced)) return;
+    readyCount++;
+    metrics.partitionsReady.set(readyCount);
+    logger.info({ partition: p.id, jobs: p.jobs.size }, "partition ready: view replayed and synced");
+    for (const uid of p.jobs.keys()) scheduler.enqueueSyncJobImmediately(jobKey(p.id, uid));
+    if (readyCount === owned.length) readyResolve();
+  }
+
+  function recordEvents(job: V1Job, events: PlannedEvent[]): void {
+    if (config.emitEvents === "none") return;
+    const ns = job.metadata?.namespace ?? "default";
+    for (const ev of events) {
+      if (config.emitEvents === "terminal" && ev.reason !== "Completed" && ev.reason !== "BackoffLimitExceeded" && ev.reason !== "DeadlineExceeded") continue;
+      const t = new Date(now());
+      const body: CoreV1Event = {
+        metadata: { generateName: `${job.metadata?.name ?? "job"}.`, namespace: ns },
+        involvedObject: { apiVersion: "batch/v1", kind: "Job", name: job.metadata?.name, namespace: ns, uid: job.metadata?.uid, resourceVersion: job.metadata?.resourceVersion },
+        reason: ev.reason,
+        message: ev.message,
+        type: ev.type ?? "Normal",
+        source: { component: "jobtally-counter" },
+        reportingComponent: "jobtally.io/counter",
+        reportingInstance: `${process.pid}`,
+        firstTimestamp: t,
+        lastTimestamp: t,
+        count: 1,
+      };
+      void timed("create", "events", () => kube.core.createNamespacedEvent({ namespace: ns, body }), 0).catch((err: unknown) => {
+        logger.debug({ job: `${ns}/${job.metadata?.name}`, err: apiErrorInfo(err).message }, "event not recorded");
+      });
+    }
+  }
+
+  const statsTimer = setInterval(() => {
+    let jobs = 0;
+    let pods = 0;
+    for (const p of partitions.values()) {
+      jobs += p.jobs.size;
+      for (const j of p.jobs.values()) pods += j.pods.size;
+    }
+    metrics.jobsTracked.set(jobs);
+    metrics.podsTracked.set(pods);
+  }, 2000);
+  statsTimer.unref();
+
+  for (const id of owned) {
+    const p: PartitionState = { id, jobs: new Map(), caughtUp: false, synced: false, follower: null };
+    partitions.set(id, p);
+    p.follower = followView(js, {
+      filter: partitionViewFilter(id),
+      logger: logger.child({ partition: id }),
+      onEntry: (e) => onEntry(p, e),
+      onCaughtUp: () => {
+        p.caughtUp = true;
+        logger.info({ partition: id, jobs: p.jobs.size }, "view replayed");
+        if (!p.synced) logger.info({ partition: id }, "waiting for a watcher sync marker before acting on this partition");
+        maybeReady(p);
+      },
+      onMalformed: (subject, data, err) => {
+        metrics.deadLetters.inc({ source: "view" });
+        void deadLetters.send("view", err.message, data, { subject, partition: String(id) });
+      },
+    });
+  }
+
+  const done = (async () => {
+    await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
+    for (const p of partitions.values()) await p.follower?.stop();
+    await scheduler.drain();
+    await api.onIdle();
+    clearInterval(statsTimer);
+  })();
+
+  return { ready, isReady: () => readyCount === owned.length, done };
+}

@@ -1,0 +1,114 @@
+/**
+ * What the counter holds about one Job: the ledger (the newest Job it knows, from the view or from
+ * its own status write), the view of the Job's Pods, and in-flight expectations. Everything here
+ * can be rebuilt from the view stream and the Job status; the in-flight maps only rate-limit
+ * re-publishing and creation, they are never a reason to count.
+ */
+import type { V1Job } from "@kubernetes/client-node";
+import type { JobView, PodView } from "../../shared/view/records.js";
+import { isNewerResourceVersion } from "../../shared/resource-version.js";
+import { jobFromWire } from "../../shared/kube/serialization.js";
+import type { BackoffRecord } from "./logic/types.js";
+
+export interface PodEntry {
+  record: PodView;
+  subject: string;
+  seq: number;
+}
+
+export type ViewChange = "none" | "pod" | "pod-finished" | "job-spec" | "job-gone";
+
+export class JobState {
+  /** Newest Job known: status is the ledger. Null until a live record was seen. */
+  ledger: V1Job | null = null;
+  ledgerResourceVersion = "0";
+  /** The view has a tombstone for the Job (it no longer exists). */
+  gone = false;
+  jobSubject: string | null = null;
+  jobSeq = 0;
+  readonly pods = new Map<string, PodEntry>();
+  readonly removalsInFlight = new Map<string, number>();
+  readonly creationsInFlight = new Map<string, { index: number | null; atMs: number }>();
+  readonly deletionsInFlight = new Map<string, number>();
+  backoff: BackoffRecord = { failuresAfterLastSuccess: 0, lastFailureTimeMs: null };
+  /** Finished Pods with the finalizer seen since the last sync (for the count cap). */
+  finishedSinceSync = 0;
+
+  constructor(
+    readonly uid: string,
+    readonly partition: number,
+  ) {}
+
+  get name(): string {
+    return this.ledger?.metadata?.name ?? "";
+  }
+  get namespace(): string {
+    return this.ledger?.metadata?.namespace ?? "";
+  }
+  /** `namespace/name` for logs. */
+  get key(): string {
+    return this.ledger ? `${this.namespace}/${this.name}` : this.uid;
+  }
+
+  applyJobRecord(rec: JobView, subject: string, seq: number): ViewChange {
+    this.jobSubject = subject;
+    this.jobSeq = seq;
+    if (rec.gone) {
+      if (this.gone) return "none";
+      this.gone = true;
+      return "job-gone";
+    }
+    if (!rec.job || !isNewerResourceVersion(rec.resourceVersion, this.ledger ? this.ledgerResourceVersion : undefined)) return "none";
+    this.ledger = jobFromWire(rec.job);
+    this.ledgerResourceVersion = rec.resourceVersion;
+    return "job-spec";
+  }
+
+  /** Our own status write (or a fresh GET) is newer than any view record so far. */
+  adoptLedger(job: V1Job): void {
+    const rv = job.metadata?.resourceVersion ?? "0";
+    if (!this.ledger || isNewerResourceVersion(rv, this.ledgerResourceVersion) || rv === this.ledgerResourceVersion) {
+      this.ledger = job;
+      this.ledgerResourceVersion = rv;
+    }
+  }
+
+  /** A re-read after a conflict replaces the ledger whatever its version. */
+  replaceLedger(job: V1Job): void {
+    this.ledger = job;
+    this.ledgerResourceVersion = job.metadata?.resourceVersion ?? "0";
+  }
+
+  applyPodRecord(rec: PodView, subject: string, seq: number): ViewChange {
+    const prev = this.pods.get(rec.uid);
+    if (prev && !isNewerResourceVersion(rec.resourceVersion, prev.record.resourceVersion) && !(rec.gone && !prev.record.gone)) return "none";
+    this.pods.set(rec.uid, { record: rec, subject, seq });
+    this.creationsInFlight.delete(rec.name);
+    if (rec.gone || rec.deletionTimestamp !== null) this.deletionsInFlight.delete(rec.uid);
+    if (rec.gone || !rec.hasFinalizer) this.removalsInFlight.delete(rec.uid);
+    const finished = rec.phase === "Succeeded" || rec.phase === "Failed" || rec.deletionTimestamp !== null;
+    const wasFinished = prev ? prev.record.phase === "Succeeded" || prev.record.phase === "Failed" || prev.record.deletionTimestamp !== null : false;
+    if (finished && !wasFinished && rec.hasFinalizer) {
+      this.finishedSinceSync++;
+      return "pod-finished";
+    }
+    return "pod";
+  }
+
+  /** Drops in-flight entries older than their timeouts so that the next plan issues them again. */
+  expireInFlight(nowMs: number, expectationsTimeoutMs: number, removalRepublishMs: number): void {
+    for (const [uid, at] of this.removalsInFlight) if (nowMs - at > removalRepublishMs) this.removalsInFlight.delete(uid);
+    for (const [name, e] of this.creationsInFlight) if (nowMs - e.atMs > expectationsTimeoutMs) this.creationsInFlight.delete(name);
+    for (const [uid, at] of this.deletionsInFlight) if (nowMs - at > expectationsTimeoutMs) this.deletionsInFlight.delete(uid);
+  }
+
+  /** UIDs in the ledger's uncounted lists. */
+  uncountedUIDs(): Set<string> {
+    const u = this.ledger?.status?.uncountedTerminatedPods;
+    return new Set([...(u?.succeeded ?? []), ...(u?.failed ?? [])]);
+  }
+
+  podViews(): PodView[] {
+    return [...this.pods.values()].map((p) => p.record);
+  }
+}

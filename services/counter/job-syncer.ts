@@ -1,0 +1,222 @@
+/**
+ * One sync of one Job: snapshot → plan (pure, ./logic) → status write → intents → clean-up.
+ * The order is the exactly-once argument: intents that act on listed UIDs are published only after
+ * the status write that lists them succeeded; a failed or conflicting write publishes nothing and
+ * the Job is planned again from a fresh read.
+ */
+import type { V1Job } from "@kubernetes/client-node";
+import type { Logger } from "../../shared/observability/logger.js";
+import type { Intent } from "../../shared/intents/intents.js";
+import { INTENT_VERSION } from "../../shared/intents/intents.js";
+import { apiErrorInfo } from "../../shared/kube/errors.js";
+import type { CounterMetrics } from "../../shared/observability/metrics.js";
+import { planJobSync } from "./logic/index.js";
+import type { PlannedEvent, SyncOptions, SyncPlan } from "./logic/types.js";
+import type { JobState } from "./job-state.js";
+
+export interface JobSyncerDeps {
+  writeStatus(job: V1Job): Promise<V1Job>;
+  readJob(namespace: string, name: string): Promise<V1Job>;
+  publishIntents(intents: Intent[]): Promise<void>;
+  purge(subject: string, seq: number): Promise<void>;
+  recordEvents(job: V1Job, events: PlannedEvent[]): void;
+  now(): number;
+  random(): number;
+  logger: Logger;
+  metrics: CounterMetrics;
+}
+
+export interface JobSyncerOptions {
+  syncOptions: SyncOptions;
+  expectationsTimeoutMs: number;
+  removalRepublishMs: number;
+}
+
+export type SyncOutcome =
+  | { kind: "done"; requeueAfterMs: number | null; finished: boolean }
+  /** Retry soon: a conflict (re-read done) or a transient failure. */
+  | { kind: "retry"; delayMs: number; reason: string }
+  /** Nothing left to do for this Job: forget it. */
+  | { kind: "forget" };
+
+export class JobSyncer {
+  constructor(
+    private readonly opts: JobSyncerOptions,
+    private readonly deps: JobSyncerDeps,
+  ) {}
+
+  async sync(state: JobState, attempt: number): Promise<SyncOutcome> {
+    const now = this.deps.now();
+    state.expireInFlight(now, this.opts.expectationsTimeoutMs, this.opts.removalRepublishMs);
+    const job = state.ledger;
+    if (state.gone || job === null || job.metadata?.deletionTimestamp) {
+      return this.releaseWithoutCounting(state, state.gone || job === null ? (state.uid === "_none" || job === null ? "orphan" : "job-deleted") : "job-deleted");
+    }
+    const plan = planJobSync({
+      job,
+      pods: state.podViews(),
+      nowMs: now,
+      removalsInFlight: new Set(state.removalsInFlight.keys()),
+      creationsInFlight: new Map([...state.creationsInFlight].map(([name, e]) => [name, { index: e.index }])),
+      deletionsInFlight: new Set(state.deletionsInFlight.keys()),
+      backoff: state.backoff,
+      random: this.deps.random,
+      options: this.opts.syncOptions,
+    });
+    state.finishedSinceSync = 0;
+
+    if (plan.status !== null) {
+      const written = await this.writeStatus(state, job, plan, attempt);
+      if (written.kind !== "done") return written;
+    }
+    state.backoff = plan.backoff;
+    await this.publish(state, plan, now);
+    if (plan.events.length > 0 && state.ledger) this.deps.recordEvents(state.ledger, plan.events);
+    await this.purgeSettled(state);
+    return { kind: "done", requeueAfterMs: plan.requeueAfterMs, finished: plan.finished };
+  }
+
+  private async writeStatus(state: JobState, job: V1Job, plan: SyncPlan, attempt: number): Promise<SyncOutcome> {
+    const log = this.deps.logger.child({ job: state.key, partition: state.partition });
+    try {
+      const written = await this.deps.writeStatus({ ...job, status: plan.status ?? undefined });
+      state.adoptLedger(written);
+      this.deps.metrics.statusWrites.inc({ outcome: "ok" });
+      this.recordCountingMetrics(job, plan);
+      return { kind: "done", requeueAfterMs: null, finished: plan.finished };
+    } catch (err) {
+      const info = apiErrorInfo(err);
+      this.deps.metrics.statusWrites.inc({ outcome: String(info.code ?? "error") });
+      if (info.code === 409) {
+        // Someone (or our own earlier write) moved the Job on: re-read and plan again.
+        log.debug({ attempt }, "status write conflict; re-reading the Job");
+        try {
+          state.replaceLedger(await this.deps.readJob(state.namespace, state.name));
+        } catch (readErr) {
+          const r = apiErrorInfo(readErr);
+          if (r.code === 404) {
+            state.gone = true;
+            return { kind: "retry", delayMs: 0, reason: "job gone" };
+          }
+          return { kind: "retry", delayMs: retryDelay(attempt), reason: `re-read failed: ${r.message}` };
+        }
+        return { kind: "retry", delayMs: 0, reason: "conflict" };
+      }
+      if (info.code === 404) {
+        state.gone = true;
+        return { kind: "retry", delayMs: 0, reason: "job gone" };
+      }
+      if (info.code === 422) {
+        log.error({ err: info.message, attempt }, "the API server rejected the Job status jobtally computed (a bug): retrying with backoff");
+        return { kind: "retry", delayMs: retryDelay(attempt + 4), reason: "invalid status" };
+      }
+      log.warn({ code: info.code, err: info.message, attempt }, "status write failed; retrying");
+      return { kind: "retry", delayMs: info.retryAfterMs ?? retryDelay(attempt), reason: info.message };
+    }
+  }
+
+  private recordCountingMetrics(before: V1Job, plan: SyncPlan): void {
+    const status = plan.status;
+    if (!status) return;
+    const mode = before.spec?.completionMode ?? "NonIndexed";
+    const dS = (status.succeeded ?? 0) - (before.status?.succeeded ?? 0);
+    const dF = (status.failed ?? 0) - (before.status?.failed ?? 0);
+    if (dS > 0) this.deps.metrics.podsFinished.inc({ completion_mode: mode, result: "succeeded" }, dS);
+    if (dF > 0) this.deps.metrics.podsFinished.inc({ completion_mode: mode, result: "failed" }, dF);
+    const oldU = (before.status?.uncountedTerminatedPods?.succeeded?.length ?? 0) + (before.status?.uncountedTerminatedPods?.failed?.length ?? 0);
+    const newU = (status.uncountedTerminatedPods?.succeeded?.length ?? 0) + (status.uncountedTerminatedPods?.failed?.length ?? 0);
+    const removed = plan.counted.length;
+    const added = newU - oldU + removed;
+    if (added > 0) this.deps.metrics.trackingFinalizer.inc({ event: "add" }, added);
+    if (removed > 0) this.deps.metrics.trackingFinalizer.inc({ event: "delete" }, removed);
+    const wasFinished = (before.status?.conditions ?? []).some((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
+    const term = (status.conditions ?? []).find((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
+    if (term && !wasFinished) {
+      this.deps.metrics.jobsFinished.inc({ completion_mode: mode, result: term.type === "Complete" ? "succeeded" : "failed", reason: term.reason ?? "" });
+    }
+  }
+
+  private async publish(state: JobState, plan: SyncPlan, now: number): Promise<void> {
+    const intents: Intent[] = [];
+    const base = { v: INTENT_VERSION, partition: state.partition } as const;
+    for (const r of plan.removals) {
+      intents.push({ ...base, kind: "removeFinalizer", jobUID: state.uid, namespace: r.namespace, name: r.name, podUID: r.podUID, reason: r.reason });
+    }
+    for (const c of plan.creations) {
+      intents.push({ ...base, kind: "createPod", jobUID: state.uid, jobName: state.name, namespace: state.namespace, pod: c.pod });
+    }
+    for (const d of plan.deletions) {
+      intents.push({
+        ...base,
+        kind: "deletePod",
+        jobUID: state.uid,
+        jobName: state.name,
+        namespace: d.namespace,
+        name: d.name,
+        podUID: d.podUID,
+        reason: d.reason,
+        removeFinalizerFirst: d.removeFinalizerFirst,
+      });
+    }
+    if (intents.length === 0) return;
+    // Expectations first: a fast watcher may report the Pod before publish() returns.
+    for (const r of plan.removals) state.removalsInFlight.set(r.podUID, now);
+    for (const c of plan.creations) state.creationsInFlight.set(c.name, { index: c.index, atMs: now });
+    for (const d of plan.deletions) state.deletionsInFlight.set(d.podUID, now);
+    await this.deps.publishIntents(intents);
+    for (const i of intents) this.deps.metrics.intentsPublished.inc({ kind: i.kind });
+  }
+
+  /**
+   * Job deleted (or being deleted), or a Pod without a living controller: the finalizer comes off
+   * every Pod without counting it (in-tree: the orphan queue). Nothing is written to the Job.
+   */
+  private async releaseWithoutCounting(state: JobState, reason: "job-deleted" | "orphan"): Promise<SyncOutcome> {
+    const now = this.deps.now();
+    const intents: Intent[] = [];
+    for (const { record } of state.pods.values()) {
+      if (record.gone || !record.hasFinalizer || state.removalsInFlight.has(record.uid)) continue;
+      intents.push({
+        v: INTENT_VERSION,
+        kind: "removeFinalizer",
+        partition: state.partition,
+        jobUID: record.jobUID,
+        namespace: record.namespace,
+        name: record.name,
+        podUID: record.uid,
+        reason,
+      });
+      state.removalsInFlight.set(record.uid, now);
+    }
+    if (intents.length > 0) {
+      this.deps.logger.info({ job: state.key, partition: state.partition, pods: intents.length, reason }, "removing finalizers without counting");
+      await this.deps.publishIntents(intents);
+      for (const i of intents) this.deps.metrics.intentsPublished.inc({ kind: i.kind });
+    }
+    await this.purgeSettled(state, true);
+    if (state.pods.size === 0 && (state.gone || state.ledger === null)) {
+      if (state.jobSubject) await this.deps.purge(state.jobSubject, state.jobSeq);
+      return { kind: "forget" };
+    }
+    return { kind: "done", requeueAfterMs: null, finished: true };
+  }
+
+  /**
+   * Tombstones of Pods the ledger no longer needs (gone, and not in the uncounted lists) are
+   * purged from the stream and from memory: that keeps memory independent of Job size.
+   */
+  private async purgeSettled(state: JobState, all = false): Promise<void> {
+    const listed = all ? new Set<string>() : state.uncountedUIDs();
+    const purges: Promise<void>[] = [];
+    for (const [uid, entry] of state.pods) {
+      if (!entry.record.gone || listed.has(uid)) continue;
+      state.pods.delete(uid);
+      purges.push(this.deps.purge(entry.subject, entry.seq));
+    }
+    await Promise.all(purges);
+  }
+}
+
+function retryDelay(attempt: number): number {
+  return Math.min(30_000, 100 * 2 ** Math.min(attempt, 9));
+}

@@ -1,0 +1,28 @@
+/** `jobtally counter` options. */
+import { kubeOptions, managementOptions, natsOptions, processOptions } from "../../shared/config/common.js";
+import { durationMsOption, integerOption, numberOption, stringOption } from "../../shared/config/options.js";
+
+export const counterOptionSchema = {
+  ...kubeOptions,
+  ...natsOptions,
+  ...managementOptions,
+  ...processOptions,
+  partitionSet: stringOption({
+    flag: "partition-set",
+    env: "JOBTALLY_PARTITION_SET",
+    description: 'partitions this counter owns, e.g. "0-7,12" or "all" (every partition must be owned by exactly one counter)',
+    default: "all",
+  }),
+  batchPeriodMs: durationMsOption({ flag: "batch-period", env: "JOBTALLY_BATCH_PERIOD", description: "a Job's status is written at most once per this period after Pod events (in-tree syncJobBatchPeriod)", default: 1000, min: 0, max: 60_000 }),
+  batchMaxPods: integerOption({ flag: "batch-max-pods", env: "JOBTALLY_BATCH_MAX_PODS", description: "sync a Job at once, without waiting for the batch period, when this many finished Pods wait to be listed", default: 500, min: 1, max: 500 }),
+  maxUncountedPods: integerOption({ flag: "max-uncounted-pods", env: "JOBTALLY_MAX_UNCOUNTED_PODS", description: "cap on UIDs in status.uncountedTerminatedPods", default: 500, min: 1, max: 500 }),
+  apiQps: numberOption({ flag: "api-qps", env: "JOBTALLY_COUNTER_QPS", description: "Kubernetes API requests per second of this counter (status writes, reads, events); 0 = unlimited", default: 50, min: 0 }),
+  apiBurst: integerOption({ flag: "api-burst", env: "JOBTALLY_COUNTER_BURST", description: "burst of the counter's API budget (0 = 2 × qps)", default: 0, min: 0 }),
+  syncConcurrency: integerOption({ flag: "sync-concurrency", env: "JOBTALLY_SYNC_CONCURRENCY", description: "Jobs synced at the same time (kube-controller-manager: 5)", default: 8, min: 1, max: 256 }),
+  expectationsTimeoutMs: durationMsOption({ flag: "expectations-timeout", env: "JOBTALLY_EXPECTATIONS_TIMEOUT", description: "how long a published creation/deletion is expected before it is planned again", default: 120_000, min: 1000 }),
+  removalRepublishMs: durationMsOption({ flag: "removal-republish", env: "JOBTALLY_REMOVAL_REPUBLISH", description: "re-publish a finalizer removal the view has not shown done after this long", default: 300_000, min: 1000 }),
+  podBackoffBaseMs: durationMsOption({ flag: "pod-failure-backoff", env: "JOBTALLY_POD_FAILURE_BACKOFF", description: "first delay before replacing a failed Pod (doubles per failure since the last success)", default: 10_000, min: 0 }),
+  podBackoffMaxMs: durationMsOption({ flag: "pod-failure-backoff-max", env: "JOBTALLY_POD_FAILURE_BACKOFF_MAX", description: "cap of the replacement delay", default: 600_000, min: 0 }),
+  maxPodCreationsPerSync: integerOption({ flag: "max-creations-per-sync", env: "JOBTALLY_MAX_CREATIONS_PER_SYNC", description: "Pod creations one sync may plan", default: 500, min: 1, max: 10_000 }),
+  emitEvents: stringOption({ flag: "events", env: "JOBTALLY_EVENTS", description: "Kubernetes Events on Jobs: all, terminal (only Completed/Failed), none", default: "all", oneOf: ["all", "terminal", "none"] }),
+};

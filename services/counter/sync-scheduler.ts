@@ -1,0 +1,110 @@
+/**
+ * When each Job is synced: a deduplicating, delaying work queue like the in-tree controller's
+ * (`enqueueSyncJobImmediately`, `enqueueSyncJobBatched`, `enqueueSyncJobWithDelay`). A Job is
+ * never synced twice at once; events during a sync schedule another one after it.
+ */
+import PQueue from "p-queue";
+
+export interface SyncSchedulerOptions {
+  concurrency: number;
+  batchPeriodMs: number;
+  run(key: string): Promise<void>;
+  onError(key: string, err: unknown): void;
+}
+
+interface Entry {
+  timer: NodeJS.Timeout | null;
+  dueAt: number;
+  queued: boolean;
+  running: boolean;
+  /** Earliest delay requested while running, re-applied after the sync (null = none). */
+  rerunDelayMs: number | null;
+}
+
+export class SyncScheduler {
+  private readonly entries = new Map<string, Entry>();
+  private readonly queue: PQueue;
+  private stopped = false;
+
+  constructor(private readonly opts: SyncSchedulerOptions) {
+    this.queue = new PQueue({ concurrency: opts.concurrency });
+  }
+
+  enqueueSyncJobImmediately(key: string): void {
+    this.enqueueAfter(key, 0);
+  }
+
+  /** Coalesces Pod events: at most one sync per batch period. */
+  enqueueSyncJobBatched(key: string): void {
+    this.enqueueAfter(key, this.opts.batchPeriodMs);
+  }
+
+  enqueueAfter(key: string, delayMs: number): void {
+    if (this.stopped) return;
+    const e = this.entry(key);
+    if (e.running) {
+      e.rerunDelayMs = e.rerunDelayMs === null ? delayMs : Math.min(e.rerunDelayMs, delayMs);
+      return;
+    }
+    if (e.queued) return;
+    const due = Date.now() + delayMs;
+    if (e.timer && e.dueAt <= due) return;
+    if (e.timer) clearTimeout(e.timer);
+    if (delayMs <= 0) {
+      e.timer = null;
+      this.dispatch(key, e);
+      return;
+    }
+    e.dueAt = due;
+    e.timer = setTimeout(() => {
+      e.timer = null;
+      this.dispatch(key, e);
+    }, delayMs);
+  }
+
+  get pending(): number {
+    return this.queue.size + this.queue.pending;
+  }
+
+  forget(key: string): void {
+    const e = this.entries.get(key);
+    if (e && !e.running && !e.queued) {
+      if (e.timer) clearTimeout(e.timer);
+      this.entries.delete(key);
+    }
+  }
+
+  /** Stops timers and waits for the syncs already running or queued. */
+  async drain(): Promise<void> {
+    this.stopped = true;
+    for (const e of this.entries.values()) if (e.timer) clearTimeout(e.timer);
+    await this.queue.onIdle();
+  }
+
+  private entry(key: string): Entry {
+    let e = this.entries.get(key);
+    if (!e) {
+      e = { timer: null, dueAt: 0, queued: false, running: false, rerunDelayMs: null };
+      this.entries.set(key, e);
+    }
+    return e;
+  }
+
+  private dispatch(key: string, e: Entry): void {
+    e.queued = true;
+    void this.queue.add(async () => {
+      e.queued = false;
+      e.running = true;
+      try {
+        await this.opts.run(key);
+      } catch (err) {
+        this.opts.onError(key, err);
+      } finally {
+        e.running = false;
+        const again = e.rerunDelayMs;
+        e.rerunDelayMs = null;
+        if (again !== null) this.enqueueAfter(key, again);
+      }
+    });
+  }
+}

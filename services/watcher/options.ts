@@ -1,0 +1,19 @@
+/** `jobtally watcher` options. */
+import { kubeOptions, managementOptions, natsOptions, processOptions } from "../../shared/config/common.js";
+import { durationMsOption, integerOption, stringOption } from "../../shared/config/options.js";
+
+export const watcherOptionSchema = {
+  ...kubeOptions,
+  ...natsOptions,
+  ...managementOptions,
+  ...processOptions,
+  watcherId: stringOption({ flag: "watcher-id", env: "JOBTALLY_WATCHER_ID", description: "identity written into sync markers (default: hostname-pid)", default: "" }),
+  podLabelSelector: stringOption({
+    flag: "pod-label-selector",
+    env: "JOBTALLY_POD_LABEL_SELECTOR",
+    description: "label selector of the Pods watched (default: Pods with batch.kubernetes.io/controller-uid; all Pods with --manage-all-jobs)",
+    default: "",
+  }),
+  syncMarkerIntervalMs: durationMsOption({ flag: "sync-marker-interval", env: "JOBTALLY_SYNC_MARKER_INTERVAL", description: "how often the per-partition sync markers are refreshed", default: 5000, min: 100 }),
+  listPageSize: integerOption({ flag: "list-page-size", env: "JOBTALLY_LIST_PAGE_SIZE", description: "page size of the initial lists and relists", default: 500, min: 1, max: 10_000 }),
+};

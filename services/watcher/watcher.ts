@@ -1,0 +1,168 @@
+/**
+ * The watcher: list+watch of managed Jobs and their Pods, published to the view stream.
+ * Start-up: replay the view (what an earlier run published), list Jobs, list Pods, publish the
+ * differences (including tombstones for what vanished meanwhile), then sync markers; then follow
+ * both watches. A relist after 410 Gone goes through the same diff.
+ */
+import os from "node:os";
+import type { V1Job, V1Pod } from "@kubernetes/client-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstream } from "@nats-io/jetstream";
+import type { Logger } from "../../shared/observability/logger.js";
+import type { KubeClients } from "../../shared/kube/client.js";
+import { jobToWire } from "../../shared/kube/serialization.js";
+import { LABEL_CONTROLLER_UID, VIEW_SUBJECT_PREFIX } from "../../shared/constants.js";
+import { ViewPublisher } from "../../shared/nats/view-publisher.js";
+import { readViewSnapshot } from "../../shared/nats/view-reader.js";
+import type { ConfigOf } from "../../shared/config/options.js";
+import { runListWatch } from "./list-watch.js";
+import { WatcherState, type Publication } from "./watcher-state.js";
+import type { watcherOptionSchema } from "./options.js";
+import type { WatcherMetrics } from "../../shared/observability/metrics.js";
+
+export type WatcherConfig = ConfigOf<typeof watcherOptionSchema>;
+
+export interface WatcherDeps {
+  kube: KubeClients;
+  nc: NatsConnection;
+  logger: Logger;
+  signal: AbortSignal;
+  metrics: WatcherMetrics;
+  now?: () => number;
+}
+
+export interface RunningWatcher {
+  /** Resolves once the first complete view (Jobs and Pods) is published. */
+  ready: Promise<void>;
+  done: Promise<void>;
+}
+
+export function startWatcher(config: WatcherConfig, deps: WatcherDeps): RunningWatcher {
+  const { kube, logger, signal, metrics } = deps;
+  const now = deps.now ?? Date.now;
+  const js = jetstream(deps.nc);
+  const publisher = new ViewPublisher(js, { logger });
+  const watcherId = config.watcherId || `${os.hostname()}-${process.pid}`;
+  const state = new WatcherState({ ...config, watcherId });
+  const podSelector = config.podLabelSelector || (config.manageAllJobs ? "" : LABEL_CONTROLLER_UID);
+
+  let jobsListed = false;
+  let podsListed = false;
+  let latestRv = "0";
+  let markersDue = false;
+  let readyResolve!: () => void;
+  const ready = new Promise<void>((r) => (readyResolve = r));
+
+  const publishAll = (pubs: Publication[]): Promise<void>[] =>
+    pubs.map((p) => {
+      metrics.published.inc({ kind: p.record.kind });
+      return publisher.publish(p.subject, p.record, { dedupId: p.dedupId, resourceVersion: p.resourceVersion }).catch((err: unknown) => {
+        logger.error({ err: String(err), subject: p.subject }, "view publish failed");
+      });
+    });
+
+  const writeMarkers = async (newEpoch: boolean): Promise<void> => {
+    await Promise.all(publishAll(state.syncMarkers(latestRv, now(), newEpoch)));
+  };
+
+  const done = (async () => {
+    const snapshot = await readViewSnapshot(js, `${VIEW_SUBJECT_PREFIX}.>`);
+    for (const e of snapshot) publisher.seed(e.subject, e.seq, e.record.kind === "sync" ? e.record.listResourceVersion : e.record.resourceVersion);
+    state.seed(snapshot.map((e) => e.record));
+    logger.info({ records: snapshot.length, pods: state.knownPods, jobs: state.knownManagedJobs }, "view replayed");
+
+    const markerTimer = setInterval(() => {
+      if (jobsListed && podsListed && markersDue) {
+        markersDue = false;
+        void writeMarkers(false);
+      }
+    }, config.syncMarkerIntervalMs);
+    markerTimer.unref();
+
+    const afterList = async (which: "jobs" | "pods"): Promise<void> => {
+      if (which === "jobs") jobsListed = true;
+      else podsListed = true;
+      await publisher.flush();
+      if (jobsListed && podsListed) {
+        await writeMarkers(true);
+        metrics.relists.inc({ resource: which });
+        readyResolve();
+      }
+    };
+
+    const jobLoop = runListWatch<V1Job>({
+      resource: "jobs",
+      kubeConfig: kube.kubeConfig,
+      watchPath: "/apis/batch/v1/jobs",
+      pageSize: config.listPageSize,
+      listPage: async (token, limit) => {
+        const list = await kube.batch.listJobForAllNamespaces({ _continue: token, limit });
+        return { items: list.items.map(jobToWire), resourceVersion: list.metadata?.resourceVersion ?? "0", continueToken: list.metadata?._continue };
+      },
+      handler: {
+        onListed: async (items, rv) => {
+          publishAll(state.applyJobList(items, rv));
+          await afterList("jobs");
+        },
+        onEvent: (type, job) => {
+          metrics.watchEvents.inc({ resource: "jobs", type });
+          publishAll(state.applyJobEvent(type, job));
+        },
+        onProgress: (rv) => noteProgress(rv),
+      },
+      logger,
+      signal,
+    });
+
+    // Pods are listed once the Jobs are known, so that Pods route to their managed Jobs.
+    await Promise.race([waitUntil(() => jobsListed, signal), jobLoop]);
+    const podLoop = runListWatch<V1Pod>({
+      resource: "pods",
+      kubeConfig: kube.kubeConfig,
+      watchPath: "/api/v1/pods",
+      labelSelector: podSelector || undefined,
+      pageSize: config.listPageSize,
+      listPage: async (token, limit) => {
+        const list = await kube.core.listPodForAllNamespaces({ _continue: token, limit, labelSelector: podSelector || undefined });
+        return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? "0", continueToken: list.metadata?._continue };
+      },
+      handler: {
+        onListed: async (items, rv) => {
+          publishAll(state.applyPodList(items, rv));
+          await afterList("pods");
+        },
+        onEvent: (type, pod) => {
+          metrics.watchEvents.inc({ resource: "pods", type });
+          publishAll(state.applyPodEvent(type, pod));
+        },
+        onProgress: (rv) => noteProgress(rv),
+      },
+      logger,
+      signal,
+    });
+    await Promise.all([jobLoop, podLoop]);
+    clearInterval(markerTimer);
+    await publisher.flush();
+    await publisher.close();
+  })();
+
+  function noteProgress(rv: string): void {
+    if (/^\d+$/.test(rv) && (latestRv === "0" || BigInt(rv) > BigInt(latestRv))) {
+      latestRv = rv;
+      markersDue = true;
+    }
+  }
+
+  return { ready, done };
+}
+
+function waitUntil(cond: () => boolean, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setInterval(() => {
+      if (cond() || signal.aborted) {
+        clearInterval(t);
+        resolve();
+      }
+    }, 20);
+  });
+}

@@ -1,0 +1,51 @@
+/**
+ * Every Prometheus metric jobtally's pipeline services export, declared in one place. Names follow
+ * the in-tree Job controller's where they mean the same thing, under a `jobtally_` prefix.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export function createRegistry(service: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry, prefix: "jobtally_process_" });
+  return registry;
+}
+
+export function createWatcherMetrics(registry: Registry) {
+  return {
+    published: new Counter({ name: "jobtally_view_records_published_total", help: "View records handed to JetStream, by kind", labelNames: ["kind"], registers: [registry] }),
+    watchEvents: new Counter({ name: "jobtally_watch_events_total", help: "Watch events received, by resource and type", labelNames: ["resource", "type"], registers: [registry] }),
+    relists: new Counter({ name: "jobtally_relists_total", help: "Complete lists published (start-up and after 410 Gone)", labelNames: ["resource"], registers: [registry] }),
+  };
+}
+export type WatcherMetrics = ReturnType<typeof createWatcherMetrics>;
+
+export function createCounterMetrics(registry: Registry) {
+  return {
+    syncDuration: new Histogram({
+      name: "jobtally_job_sync_duration_seconds",
+      help: "Time to sync one Job (plan, status write, intents)",
+      labelNames: ["result"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
+      registers: [registry],
+    }),
+    jobsFinished: new Counter({ name: "jobtally_jobs_finished_total", help: "Jobs that reached a terminal condition", labelNames: ["completion_mode", "result", "reason"], registers: [registry] }),
+    podsFinished: new Counter({ name: "jobtally_job_pods_finished_total", help: "Pods counted into succeeded/failed", labelNames: ["completion_mode", "result"], registers: [registry] }),
+    trackingFinalizer: new Counter({
+      name: "jobtally_terminated_pods_tracking_finalizer_total",
+      help: "Finished Pods listed in uncountedTerminatedPods (event=add) and moved out of it (event=delete)",
+      labelNames: ["event"],
+      registers: [registry],
+    }),
+    statusWrites: new Counter({ name: "jobtally_job_status_writes_total", help: "Job status writes, by outcome", labelNames: ["outcome"], registers: [registry] }),
+    intentsPublished: new Counter({ name: "jobtally_intents_published_total", help: "Intents published to the work queue", labelNames: ["kind"], registers: [registry] }),
+    viewRecordsConsumed: new Counter({ name: "jobtally_view_records_consumed_total", help: "View records consumed, by kind", labelNames: ["kind"], registers: [registry] }),
+    deadLetters: new Counter({ name: "jobtally_dead_letters_total", help: "Records sent to the dead-letter stream", labelNames: ["source"], registers: [registry] }),
+    partitionsOwned: new Gauge({ name: "jobtally_partitions_owned", help: "Partitions this counter owns", registers: [registry] }),
+    partitionsReady: new Gauge({ name: "jobtally_partitions_ready", help: "Owned partitions whose view is replayed and synced", registers: [registry] }),
+    jobsTracked: new Gauge({ name: "jobtally_jobs_tracked", help: "Jobs held in memory", registers: [registry] }),
+    podsTracked: new Gauge({ name: "jobtally_pods_tracked", help: "Pod view records held in memory", registers: [registry] }),
+    apiRequests: new Counter({ name: "jobtally_api_requests_total", help: "Kubernetes API requests, by verb, resource and code", labelNames: ["verb", "resource", "code"], registers: [registry] }),
+  };
+}
+export type CounterMetrics = ReturnType<typeof createCounterMetrics>;

@@ -1,0 +1,66 @@
+/**
+ * The common life of a pipeline service: parse and validate options (an invalid config stops
+ * start-up with a message), log, serve /metrics + /healthz + /readyz, wait for NATS and the
+ * Kubernetes API (saying what it waits for), ensure the streams, run, and on SIGTERM drain.
+ */
+import type { Registry } from "prom-client";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { loadOptions, renderOptionsHelp, type ConfigOf, type OptionSchema } from "./config/options.js";
+import { createLogger, type Logger } from "./observability/logger.js";
+import { createRegistry } from "./observability/metrics.js";
+import { startObservabilityServer } from "./observability/http-server.js";
+import { createKubeClients, type KubeClients } from "./kube/client.js";
+import { connectNats } from "./nats/connection.js";
+import { ensureStreams } from "./nats/streams.js";
+import { shutdownOnSignals, waitForKubeApi } from "./runtime.js";
+
+interface BaseConfig {
+  kubeconfig: string;
+  natsUrl: string;
+  streamReplicas: number;
+  logLevel: string;
+  httpPort: number;
+}
+
+export interface ServiceContext {
+  kube: KubeClients;
+  nc: NatsConnection;
+  logger: Logger;
+  registry: Registry;
+  signal: AbortSignal;
+}
+
+export interface ServiceDefinition<S extends OptionSchema> {
+  name: string;
+  summary: string;
+  schema: S;
+  /** Starts the service; resolves `done` after draining once `ctx.signal` aborts. */
+  start(config: ConfigOf<S>, ctx: ServiceContext): { ready: Promise<void>; done: Promise<void> };
+}
+
+export async function runService<S extends OptionSchema>(def: ServiceDefinition<S>, argv: string[]): Promise<void> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(`jobtally ${def.name}: ${def.summary}\n\nflags:\n${renderOptionsHelp(def.schema)}`);
+    return;
+  }
+  const config = loadOptions(def.schema, argv) as ConfigOf<S> & BaseConfig;
+  const logger = createLogger(def.name, config.logLevel);
+  const shutdown = shutdownOnSignals(logger);
+  const registry = createRegistry(def.name);
+  let ready = false;
+  const http = config.httpPort >= 0 ? await startObservabilityServer({ port: config.httpPort, registry, isReady: () => ready, logger }) : null;
+  if (http) logger.info({ port: http.port }, "serving /metrics, /healthz, /readyz");
+  const kube = createKubeClients({ kubeconfig: config.kubeconfig });
+  const nc = await connectNats({ servers: config.natsUrl, name: `jobtally-${def.name}`, logger, signal: shutdown.signal });
+  await ensureStreams(nc, { replicas: config.streamReplicas });
+  await waitForKubeApi(kube, logger, shutdown.signal);
+  const running = def.start(config, { kube, nc, logger, registry, signal: shutdown.signal });
+  void running.ready.then(() => {
+    ready = true;
+    logger.info("ready");
+  });
+  await running.done;
+  await nc.drain().catch(() => undefined);
+  await http?.close();
+  logger.info("stopped");
+}

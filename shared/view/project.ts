@@ -1,0 +1,129 @@
+/**
+ * Projection of API objects into view records: what the watcher publishes. Pure functions.
+ * Only tracking-relevant fields are kept, so status noise (probe timestamps, IPs) never becomes a
+ * message, and `samePodState` lets the watcher skip publishing when nothing that matters changed.
+ */
+import type { V1Job, V1Pod } from "@kubernetes/client-node";
+import { BUILTIN_JOB_CONTROLLER, COMPLETION_INDEX_KEY, JOB_TRACKING_FINALIZER } from "../constants.js";
+import type { JobView, PodPhase, PodView } from "./records.js";
+import { VIEW_RECORD_VERSION } from "./records.js";
+
+const PHASES: ReadonlySet<string> = new Set(["Pending", "Running", "Succeeded", "Failed", "Unknown"]);
+
+function iso(t: Date | string | undefined | null): string | null {
+  if (t === undefined || t === null) return null;
+  return t instanceof Date ? t.toISOString() : String(t);
+}
+
+/** UID of the controlling Job (ownerReference with controller=true and kind Job), or null. */
+export function controllerJobUID(pod: V1Pod): string | null {
+  for (const ref of pod.metadata?.ownerReferences ?? []) {
+    if (ref.controller && ref.kind === "Job" && ref.apiVersion.startsWith("batch/")) return ref.uid;
+  }
+  return null;
+}
+
+export function hasTrackingFinalizer(pod: V1Pod): boolean {
+  return (pod.metadata?.finalizers ?? []).includes(JOB_TRACKING_FINALIZER);
+}
+
+/** Completion index from the annotation (the label is a copy), or null when absent/invalid. */
+export function completionIndexOf(pod: V1Pod): number | null {
+  const raw = pod.metadata?.annotations?.[COMPLETION_INDEX_KEY] ?? pod.metadata?.labels?.[COMPLETION_INDEX_KEY];
+  if (raw === undefined || !/^\d+$/.test(raw)) return null;
+  return Number(raw);
+}
+
+function isReady(pod: V1Pod): boolean {
+  return (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+}
+
+/** Latest container finishedAt of a terminal Pod (in-tree `getFinishedTime` falls back the same way). */
+function finishedAtOf(pod: V1Pod): string | null {
+  const phase = pod.status?.phase;
+  if (phase !== "Succeeded" && phase !== "Failed") return null;
+  let latest: string | null = null;
+  for (const cs of pod.status?.containerStatuses ?? []) {
+    const t = iso(cs.state?.terminated?.finishedAt);
+    if (t !== null && (latest === null || t > latest)) latest = t;
+  }
+  return latest;
+}
+
+export function podViewOf(pod: V1Pod): PodView {
+  const md = pod.metadata ?? {};
+  const phase = pod.status?.phase ?? "Pending";
+  return {
+    v: VIEW_RECORD_VERSION,
+    kind: "pod",
+    uid: md.uid ?? "",
+    name: md.name ?? "",
+    namespace: md.namespace ?? "",
+    jobUID: controllerJobUID(pod),
+    resourceVersion: md.resourceVersion ?? "0",
+    phase: (PHASES.has(phase) ? phase : "Unknown") as PodPhase,
+    hasFinalizer: hasTrackingFinalizer(pod),
+    deletionTimestamp: iso(md.deletionTimestamp),
+    gone: false,
+    ready: isReady(pod),
+    completionIndex: completionIndexOf(pod),
+    creationTimestamp: iso(md.creationTimestamp),
+    finishedAt: finishedAtOf(pod),
+  };
+}
+
+/**
+ * The tombstone of a Pod that no longer exists. A DELETED event carries the last stored object,
+ * finalizers and all, so its finalizer list must not be read as "still held": gone means gone.
+ */
+export function podTombstone(last: PodView, resourceVersion: string): PodView {
+  return { ...last, resourceVersion, gone: true, hasFinalizer: false };
+}
+
+/** Equal in everything that matters for tracking (resourceVersion aside). */
+export function samePodState(a: PodView, b: PodView): boolean {
+  return (
+    a.phase === b.phase &&
+    a.hasFinalizer === b.hasFinalizer &&
+    a.deletionTimestamp === b.deletionTimestamp &&
+    a.gone === b.gone &&
+    a.ready === b.ready &&
+    a.jobUID === b.jobUID &&
+    a.completionIndex === b.completionIndex &&
+    a.finishedAt === b.finishedAt
+  );
+}
+
+export function jobViewOf(job: V1Job): JobView {
+  const md = job.metadata ?? {};
+  return {
+    v: VIEW_RECORD_VERSION,
+    kind: "job",
+    uid: md.uid ?? "",
+    name: md.name ?? "",
+    namespace: md.namespace ?? "",
+    resourceVersion: md.resourceVersion ?? "0",
+    gone: false,
+    job,
+  };
+}
+
+export function jobTombstone(last: Pick<JobView, "uid" | "name" | "namespace">, resourceVersion: string): JobView {
+  return { v: VIEW_RECORD_VERSION, kind: "job", uid: last.uid, name: last.name, namespace: last.namespace, resourceVersion, gone: true, job: null };
+}
+
+export interface ManagementPolicy {
+  managedBy: string;
+  manageAllJobs: boolean;
+}
+
+/**
+ * Does jobtally manage this Job? `spec.managedBy` equal to ours; or, with manage-all, every Job
+ * not claimed by another external controller (unset or the built-in value).
+ */
+export function isManagedJob(job: V1Job, policy: ManagementPolicy): boolean {
+  const mb = job.spec?.managedBy;
+  if (mb === policy.managedBy) return true;
+  if (!policy.manageAllJobs) return false;
+  return mb === undefined || mb === null || mb === "" || mb === BUILTIN_JOB_CONTROLLER;
+}
