@@ -7,6 +7,7 @@ export const watcherOptionSchema = {
   ...natsOptions,
   ...managementOptions,
   ...processOptions,
+  namespace: stringOption({ flag: "namespace", env: "JOBTALLY_NAMESPACE", description: "watch only this namespace (default: all namespaces)", default: "" }),
   watcherId: stringOption({ flag: "watcher-id", env: "JOBTALLY_WATCHER_ID", description: "identity written into sync markers (default: hostname-pid)", default: "" }),
   podLabelSelector: stringOption({
     flag: "pod-label-selector",

@@ -15,7 +15,7 @@ import { LABEL_CONTROLLER_UID, VIEW_SUBJECT_PREFIX } from "../../shared/constant
 import { ViewPublisher } from "../../shared/nats/view-publisher.js";
 import { readViewSnapshot } from "../../shared/nats/view-reader.js";
 import type { ConfigOf } from "../../shared/config/options.js";
-import { runListWatch } from "./list-watch.js";
+import { runListWatch } from "../../shared/kube/list-watch.js";
 import { WatcherState, type Publication } from "./watcher-state.js";
 import type { watcherOptionSchema } from "./options.js";
 import type { WatcherMetrics } from "../../shared/observability/metrics.js";
@@ -93,10 +93,12 @@ export function startWatcher(config: WatcherConfig, deps: WatcherDeps): RunningW
     const jobLoop = runListWatch<V1Job>({
       resource: "jobs",
       kubeConfig: kube.kubeConfig,
-      watchPath: "/apis/batch/v1/jobs",
+      watchPath: config.namespace ? `/apis/batch/v1/namespaces/${config.namespace}/jobs` : "/apis/batch/v1/jobs",
       pageSize: config.listPageSize,
       listPage: async (token, limit) => {
-        const list = await kube.batch.listJobForAllNamespaces({ _continue: token, limit });
+        const list = config.namespace
+          ? await kube.batch.listNamespacedJob({ namespace: config.namespace, _continue: token, limit })
+          : await kube.batch.listJobForAllNamespaces({ _continue: token, limit });
         return { items: list.items.map(jobToWire), resourceVersion: list.metadata?.resourceVersion ?? "0", continueToken: list.metadata?._continue };
       },
       handler: {
@@ -119,11 +121,14 @@ export function startWatcher(config: WatcherConfig, deps: WatcherDeps): RunningW
     const podLoop = runListWatch<V1Pod>({
       resource: "pods",
       kubeConfig: kube.kubeConfig,
-      watchPath: "/api/v1/pods",
+      watchPath: config.namespace ? `/api/v1/namespaces/${config.namespace}/pods` : "/api/v1/pods",
       labelSelector: podSelector || undefined,
       pageSize: config.listPageSize,
       listPage: async (token, limit) => {
-        const list = await kube.core.listPodForAllNamespaces({ _continue: token, limit, labelSelector: podSelector || undefined });
+        const labelSelector = podSelector || undefined;
+        const list = config.namespace
+          ? await kube.core.listNamespacedPod({ namespace: config.namespace, _continue: token, limit, labelSelector })
+          : await kube.core.listPodForAllNamespaces({ _continue: token, limit, labelSelector });
         return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? "0", continueToken: list.metadata?._continue };
       },
       handler: {

@@ -5,8 +5,8 @@
  * the caller can find objects that vanished while it was not watching.
  */
 import { Watch, type KubeConfig } from "@kubernetes/client-node";
-import type { Logger } from "../../shared/observability/logger.js";
-import { backoffDelayMs, sleep } from "../../shared/backoff.js";
+import type { Logger } from "../observability/logger.js";
+import { backoffDelayMs, sleep } from "../backoff.js";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 

@@ -1,0 +1,74 @@
+/**
+ * API-server faults (simulator only: they are injected through its admin endpoint): 409 / 500 /
+ * 429 answers, watch streams cut every few seconds, and forced compaction so that watches resume
+ * into 410 Gone and relist. Counts must stay exact.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { startPipeline, type Pipeline } from "../support/pipeline.js";
+import { SIMULATOR_ONLY } from "../support/kube-env.js";
+import { assertCountsMatchKubelet, conditionOf } from "./support-assert.js";
+
+const UNLIMITED = 2_147_483_647;
+
+async function setFaults(p: Pipeline, faults: object): Promise<void> {
+  const res = await fetch(new URL("/admin/faults", p.env.simulatorUrl as string), {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(faults),
+  });
+  assert.equal(res.status, 200, `PUT /admin/faults: ${res.status} ${await res.text()}`);
+}
+
+async function clearFaults(p: Pipeline): Promise<void> {
+  await setFaults(p, { latencyMs: 0, jitterMs: 0, errors: [], qps: 0, burst: 0, watchCutSeconds: 0, compactEverySeconds: 0 });
+}
+
+describe("API server faults", { timeout: 600_000 }, () => {
+  let p: Pipeline;
+  before(async () => {
+    p = await startPipeline({ failProbability: 0.05, podGcDelayMs: 0, durationMs: 150 });
+  });
+  after(async () => {
+    await p?.stop();
+  });
+
+  test("409, 500 and 429 answers on every verb, with latency, leave counts exact", async (t) => {
+    if (!p.env.isSimulator) return t.skip(SIMULATOR_ONLY);
+    await setFaults(p, {
+      latencyMs: 2,
+      jitterMs: 5,
+      errors: [
+        { code: 409, probability: 0.15, resources: ["jobs/status"] },
+        { code: 500, probability: 0.05 },
+        { code: 503, probability: 0.03 },
+        { code: 429, probability: 0.05, retryAfterSeconds: 1 },
+      ],
+    });
+    try {
+      const name = "api-errors";
+      await p.createJob({ name, completions: 300, parallelism: 30, backoffLimit: UNLIMITED });
+      const job = await p.waitForJobFinished(name, 300_000);
+      assert.equal(conditionOf(job, "Complete")?.status, "True");
+      await clearFaults(p);
+      await assertCountsMatchKubelet(p, job);
+    } finally {
+      await clearFaults(p);
+    }
+  });
+
+  test("watches cut every 2 s and the history compacted every 3 s (410 Gone → relist) leave counts exact", async (t) => {
+    if (!p.env.isSimulator) return t.skip(SIMULATOR_ONLY);
+    await setFaults(p, { watchCutSeconds: 2, compactEverySeconds: 3 });
+    try {
+      const name = "watch-cuts";
+      await p.createJob({ name, completions: 300, parallelism: 30, backoffLimit: UNLIMITED });
+      const job = await p.waitForJobFinished(name, 300_000);
+      assert.equal(conditionOf(job, "Complete")?.status, "True");
+      await clearFaults(p);
+      await assertCountsMatchKubelet(p, job);
+    } finally {
+      await clearFaults(p);
+    }
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * The whole system for end-to-end tests: a real nats-server, the Kubernetes API (the simulator, or
+ * the cluster of $KUBECONFIG), the kubelet simulator, and jobtally's three services as separate
+ * processes started through the `jobtally` executable, exactly as a user runs them. Services can
+ * be killed (-9) and restarted at any time; the test then checks counts against the kubelet's own
+ * record.
+ */
+import type { V1Job, V1Pod } from "@kubernetes/client-node";
+import { acquireKubeEnv, type KubeEnv } from "./kube-env.js";
+import { startNatsServer, type NatsServerHandle } from "./nats-server.js";
+import { spawnJobtally, waitFor, type ChildHandle } from "./processes.js";
+import { freePort } from "./free-port.js";
+import { DEFAULT_MANAGED_BY, JOB_TRACKING_FINALIZER } from "../../shared/constants.js";
+import type { KubeletRecord } from "../../services/kubelet-sim/record.js";
+
+export type ServiceName = "watcher" | "counter" | "finalizer-remover" | "kubelet-sim";
+
+export interface PipelineOptions {
+  partitions?: number;
+  /** Extra flags per service. */
+  flags?: Partial<Record<ServiceName, string[]>>;
+  /** kubelet-sim defaults. */
+  failProbability?: number;
+  durationMs?: number;
+  podGcDelayMs?: number;
+  seed?: number;
+}
+
+export interface JobSpecInput {
+  name: string;
+  completions?: number | null;
+  parallelism?: number;
+  indexed?: boolean;
+  backoffLimit?: number;
+  activeDeadlineSeconds?: number;
+  suspend?: boolean;
+  /** Pod annotations (kubelet-sim steering: duration-ms, exit-code, fail-probability). */
+  podAnnotations?: Record<string, string>;
+  managedBy?: string | null;
+}
+
+export interface Pipeline {
+  env: KubeEnv;
+  nats: NatsServerHandle;
+  namespace: string;
+  services: Record<ServiceName, ChildHandle>;
+  start(name: ServiceName): void;
+  /** kill -9 then start again. */
+  restart(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  createJob(spec: JobSpecInput): Promise<V1Job>;
+  readJob(name: string): Promise<V1Job>;
+  waitForJobFinished(name: string, timeoutMs: number): Promise<V1Job>;
+  kubeletRecord(): Promise<KubeletRecord>;
+  podsWithFinalizer(): Promise<V1Pod[]>;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export function isFinished(job: V1Job): "Complete" | "Failed" | null {
+  for (const c of job.status?.conditions ?? []) {
+    if ((c.type === "Complete" || c.type === "Failed") && c.status === "True") return c.type;
+  }
+  return null;
+}
+
+export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipeline> {
+  const nats = await startNatsServer();
+  let env: KubeEnv;
+  try {
+    env = await acquireKubeEnv({ namespacePrefix: "jt-e2e" });
+  } catch (err) {
+    await nats.stop();
+    throw err;
+  }
+  const ns = env.namespace;
+  const partitions = String(opts.partitions ?? 4);
+  const kubeletPort = await freePort();
+  const common = ["--kubeconfig", env.kubeconfigPath, "--nats-url", nats.url, "--partitions", partitions, "--http-port", "-1"];
+  const args: Record<ServiceName, string[]> = {
+    watcher: ["watcher", ...common, "--namespace", ns, "--sync-marker-interval", "1s", ...(opts.flags?.watcher ?? [])],
+    counter: ["counter", ...common, "--api-qps", "0", "--pod-failure-backoff", "1s", "--pod-failure-backoff-max", "5s", ...(opts.flags?.counter ?? [])],
+    "finalizer-remover": ["finalizer-remover", ...common, "--qps", "0", ...(opts.flags?.["finalizer-remover"] ?? [])],
+    "kubelet-sim": [
+      "kubelet-sim",
+      "--kubeconfig",
+      env.kubeconfigPath,
+      "--namespace",
+      ns,
+      "--http-port",
+      String(kubeletPort),
+      "--duration-ms",
+      String(opts.durationMs ?? 200),
+      "--duration-jitter-ms",
+      "200",
+      "--start-delay",
+      "50",
+      "--fail-probability",
+      String(opts.failProbability ?? 0),
+      "--seed",
+      String(opts.seed ?? 7),
+      "--pod-gc-delay-ms",
+      String(opts.podGcDelayMs ?? 0),
+      ...(opts.flags?.["kubelet-sim"] ?? []),
+    ],
+  };
+  const services = {} as Record<ServiceName, ChildHandle>;
+  const retired: ChildHandle[] = [];
+  const start = (name: ServiceName): void => {
+    if (services[name]) retired.push(services[name]);
+    services[name] = spawnJobtally(args[name], { name, env: { LOG_LEVEL: process.env.JOBTALLY_TEST_LOG_LEVEL ?? "info" } });
+  };
+  for (const name of ["kubelet-sim", "finalizer-remover", "counter", "watcher"] as ServiceName[]) start(name);
+
+  const pipeline: Pipeline = {
+    env,
+    nats,
+    namespace: ns,
+    services,
+    start,
+    async restart(name, signal = "SIGKILL") {
+      await services[name].kill(signal);
+      start(name);
+    },
+    async createJob(spec) {
+      const completions = spec.completions === undefined ? 1 : spec.completions;
+      const job: V1Job = {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: { name: spec.name, namespace: ns },
+        spec: {
+          ...(completions === null ? {} : { completions }),
+          parallelism: spec.parallelism ?? 1,
+          completionMode: spec.indexed ? "Indexed" : "NonIndexed",
+          backoffLimit: spec.backoffLimit ?? 6,
+          activeDeadlineSeconds: spec.activeDeadlineSeconds,
+          suspend: spec.suspend ?? false,
+          ...(spec.managedBy === null ? {} : { managedBy: spec.managedBy ?? DEFAULT_MANAGED_BY }),
+          template: {
+            metadata: { annotations: spec.podAnnotations },
+            spec: { restartPolicy: "Never", containers: [{ name: "work", image: "busybox:1.36", command: ["sh", "-c", "true"] }] },
+          },
+        },
+      };
+      return env.batch.createNamespacedJob({ namespace: ns, body: job });
+    },
+    readJob: (name) => env.batch.readNamespacedJob({ name, namespace: ns }),
+    async waitForJobFinished(name, timeoutMs) {
+      return waitFor(
+        async () => {
+          const job = await env.batch.readNamespacedJob({ name, namespace: ns });
+          return isFinished(job) ? job : undefined;
+        },
+        { timeoutMs, intervalMs: 250, what: `Job ${ns}/${name} to finish` },
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}\n--- service logs ---\n${pipeline.logs()}`);
+      });
+    },
+    async kubeletRecord() {
+      const res = await fetch(`http://127.0.0.1:${kubeletPort}/record`);
+      if (!res.ok) throw new Error(`kubelet-sim /record answered ${res.status}`);
+      return (await res.json()) as KubeletRecord;
+    },
+    async podsWithFinalizer() {
+      const list = await env.core.listNamespacedPod({ namespace: ns });
+      return list.items.filter((p) => (p.metadata?.finalizers ?? []).includes(JOB_TRACKING_FINALIZER));
+    },
+    logs() {
+      const tail = (h: ChildHandle): string => `=== ${h.name} (pid ${h.proc.pid}) ===\n${h.logs().split("\n").slice(-40).join("\n")}`;
+      return [...retired, ...Object.values(services)].map(tail).join("\n");
+    },
+    async stop() {
+      await Promise.all(Object.values(services).map((h) => h.kill("SIGTERM")));
+      await env.release();
+      await nats.stop();
+    },
+  };
+  return pipeline;
+}
