@@ -1,0 +1,15 @@
+/** The counter's pure decisions: one sync of one Job, and the pieces it is made of. */
+export * from "./types.js";
+export { planJobSync } from "./plan-job-sync.js";
+export { OrderedIntervals, type IndexInterval } from "./completed-indexes.js";
+export * from "./conditions.js";
+export { isPastActiveDeadline, remainingDeadlineMs } from "./deadline.js";
+export { EMPTY_BACKOFF, nextBackoffRecord, remainingBackoffMs } from "./failure-backoff.js";
+export * from "./job-spec.js";
+export { activePodsForRemoval, firstPendingIndexes, planManagePods, type ManageInput, type ManageResult } from "./manage-pods.js";
+export * from "./pod-classification.js";
+export * from "./pod-template.js";
+export { isSameStatus } from "./status-equality.js";
+export { formatTime, toMs, wireTime } from "./time.js";
+export { planTracking, sortPodsForTracking, type FinishingKind, type TrackingInput, type TrackingResult } from "./tracking.js";
+export * from "./uncounted.js";

@@ -1,0 +1,355 @@
+/**
+ * One sync of one managed Job: the decisions of in-tree `syncJob` + `manageJob` +
+ * `trackJobStatusAndRemoveFinalizers` as a pure function of a snapshot (the Job status as the
+ * ledger, the view of its Pods, what is in flight, the clock). The I/O layer writes `status`,
+ * then publishes the intents; see types.ts.
+ *
+ * Deliberate differences from in-tree, all forced by intents being asynchronous:
+ * - one status write per sync: counting and new listings together, finalizer removals after it;
+ *   the terminal Complete/Failed waits until no Pod of the Job holds the finalizer any more
+ *   (in-tree removes them inside the sync and does not finish the Job when a removal failed);
+ * - creations in flight count as active, deletions in flight as terminating (in-tree skips
+ *   `manageJob` until expectations are met), and no terminal condition while creations are in flight;
+ * - suspending clears `startTime` (it is set again on resume): API servers 1.32–1.34 without the
+ *   fix for kubernetes#134521 reject changing a non-null startTime of an unsuspended Job.
+ */
+import type { V1Job, V1JobStatus } from "@kubernetes/client-node";
+import type { PodView } from "../../../shared/view/records.js";
+import type { PlannedDeletion, PlannedEvent, PlannedRemoval, SyncPlan, SyncSnapshot } from "./types.js";
+import { OrderedIntervals } from "./completed-indexes.js";
+import { CONDITION, MESSAGE, REASON, ensureConditionStatus, findCondition, isJobFinished } from "./conditions.js";
+import { isPastActiveDeadline, remainingDeadlineMs } from "./deadline.js";
+import { EMPTY_BACKOFF, nextBackoffRecord, remainingBackoffMs } from "./failure-backoff.js";
+import {
+  backoffLimitOf,
+  completionsOf,
+  hasKnownCompletionMode,
+  isIndexedJob,
+  isJobSuspended,
+  isOnlyReplaceFailedPods,
+} from "./job-spec.js";
+import { planManagePods, toDeletion } from "./manage-pods.js";
+import {
+  holdsFinalizer,
+  isPodActive,
+  isPodFailed,
+  isPodSucceeded,
+  isPodTerminating,
+  validCompletionIndex,
+} from "./pod-classification.js";
+import { isSameStatus } from "./status-equality.js";
+import { wireTime } from "./time.js";
+import { planTracking, sortPodsForTracking, type FinishingKind } from "./tracking.js";
+import { readUncounted, uncountedTotal } from "./uncounted.js";
+
+/** In-tree `enqueueSyncJobWithDelay` never waits less than the batch period. */
+const MIN_REQUEUE_MS = 1000;
+
+/** The condition the Job is heading to (in-tree `jobCtx.finishedCondition`). */
+interface Finishing {
+  kind: Exclude<FinishingKind, null>;
+  reason: string;
+  message: string;
+  /** The interim condition (FailureTarget / SuccessCriteriaMet) is new in this sync. */
+  isNew: boolean;
+}
+
+export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
+  // Clone before mutating, so the shared snapshot stays as it was (JSON: Dates become strings).
+  const job = JSON.parse(JSON.stringify(snapshot.job)) as V1Job;
+  const now = snapshot.nowMs;
+  const pods = sortPodsForTracking(snapshot.pods);
+
+  if (isJobFinished(job.status)) return planForFinishedJob(snapshot, pods);
+  if (!hasKnownCompletionMode(job)) {
+    return {
+      ...emptyPlan(snapshot),
+      events: [{ type: "Warning", reason: "UnknownCompletionMode", message: "Skipped Job sync because completion mode is unknown" }],
+    };
+  }
+
+  const current: V1JobStatus = job.status ?? {};
+  const status: V1JobStatus = structuredClone(current);
+  job.status = status;
+  const isIndexed = isIndexedJob(job);
+  const completions = completionsOf(job);
+  const suspended = isJobSuspended(job);
+  const onlyReplaceFailed = isOnlyReplaceFailedPods(job);
+  const jobDeleting = Boolean(job.metadata?.deletionTimestamp);
+  const { removalsInFlight, deletionsInFlight, options } = snapshot;
+  const lists = readUncounted(status);
+  const listed = new Set([...lists.succeeded, ...lists.failed]);
+  const events: PlannedEvent[] = [];
+
+  // Creations the view already shows are no longer in flight, whatever the I/O layer still holds.
+  const visibleNames = new Set(pods.filter((p) => !p.gone).map((p) => p.name));
+  const creationsInFlight = new Map([...snapshot.creationsInFlight].filter(([name]) => !visibleNames.has(name)));
+
+  const activeVisible = pods.filter(isPodActive);
+  const activePods = activeVisible.filter((p) => !deletionsInFlight.has(p.uid));
+  const beingDeleted = activeVisible.filter((p) => deletionsInFlight.has(p.uid));
+  // In-tree `CountTerminatingPods`, plus the Pods it would have just deleted (`terminating += deleted`).
+  let terminating = pods.filter(isPodTerminating).length + beingDeleted.length;
+  let ready = activePods.filter((p) => p.ready).length;
+  let active = activePods.length + creationsInFlight.size;
+
+  // In-tree `getNewFinishedPods`: hold the finalizer, not listed, no removal in flight, valid index.
+  const unlisted = pods.filter(
+    (p) => holdsFinalizer(p) && !listed.has(p.uid) && !removalsInFlight.has(p.uid) && (!isIndexed || validCompletionIndex(p, completions) !== null),
+  );
+  const newSucceededCount = unlisted.filter(isPodSucceeded).length;
+  const newFailedCount = unlisted.filter((p) => isPodFailed(p, onlyReplaceFailed) && !deletionsInFlight.has(p.uid)).length;
+  let succeeded = (status.succeeded ?? 0) + newSucceededCount + lists.succeeded.length;
+  const failed = (status.failed ?? 0) + newFailedCount + lists.failed.length;
+
+  // Job first start: only when not suspended.
+  if (!status.startTime && !suspended) status.startTime = wireTime(now);
+
+  // Indexed: successes are recorded by index (in-tree `calculateSucceededIndexes`), except for a
+  // Pod already listed as failed: it stays counted as it was listed.
+  const prevSucceededIndexes = isIndexed ? OrderedIntervals.parse(status.completedIndexes, completions ?? 0) : OrderedIntervals.empty();
+  let succeededIndexes = prevSucceededIndexes;
+  if (isIndexed) {
+    const newIndexes = pods
+      .filter((p) => isPodSucceeded(p) && holdsFinalizer(p) && !lists.failed.includes(p.uid))
+      .map((p) => validCompletionIndex(p, completions))
+      .filter((ix): ix is number => ix !== null);
+    succeededIndexes = prevSucceededIndexes.withIndexes(newIndexes);
+    succeeded = succeededIndexes.total();
+  }
+
+  // What this sync observes for the first time, for the replacement backoff.
+  const observed = planTracking({
+    pods,
+    lists,
+    isIndexed,
+    completions,
+    succeededIndexes,
+    finishing: null,
+    jobDeleting: false,
+    onlyReplaceFailed,
+    removalsInFlight,
+    deletionsInFlight,
+    maxUncountedPods: options.maxUncountedPods,
+  });
+  const firstOfNewIndexes = isIndexed ? firstPodPerNewIndex(pods, prevSucceededIndexes, succeededIndexes, completions, lists.failed) : [];
+  let backoff = nextBackoffRecord(snapshot.backoff, [...observed.newlyListedSucceeded, ...firstOfNewIndexes], observed.newlyListedFailed, now);
+
+  // The condition the Job is heading to (in-tree syncJob, with JobManagedBy/JobPodReplacementPolicy on).
+  let finishing: Finishing | null = null;
+  let requeueAfterMs: number | null = null;
+  const scm = findCondition(status.conditions, CONDITION.successCriteriaMet);
+  const failureTarget = findCondition(status.conditions, CONDITION.failureTarget);
+  if (scm?.status === "True") {
+    finishing = { kind: "success", reason: scm.reason ?? "", message: scm.message ?? "", isNew: false };
+  } else if (failureTarget?.status === "True") {
+    finishing = { kind: "failure", reason: failureTarget.reason ?? "", message: failureTarget.message ?? "", isNew: false };
+  } else if (failed > backoffLimitOf(job)) {
+    finishing = { kind: "failure", reason: REASON.backoffLimitExceeded, message: MESSAGE.backoffLimitExceeded, isNew: true };
+  } else if (isPastActiveDeadline(job, now)) {
+    finishing = { kind: "failure", reason: REASON.deadlineExceeded, message: MESSAGE.deadlineExceeded, isNew: true };
+  } else {
+    const deadlineLeft = remainingDeadlineMs(job, now);
+    if (deadlineLeft !== null) requeueAfterMs = deadlineLeft;
+  }
+
+  let deletions: PlannedDeletion[] = [];
+  let creations: SyncPlan["creations"] = [];
+  if (finishing !== null) {
+    // In-tree `deleteActivePods`: a failing Job keeps the finalizers (its active Pods are counted
+    // as failed); a succeeding one removes them first (in-tree removes them in the same sync).
+    const reason = finishing.kind === "success" ? "job-complete" : finishing.reason === REASON.deadlineExceeded ? "deadline-exceeded" : "job-failed";
+    deletions = activePods.map((p) => toDeletion(p, reason, finishing?.kind === "success"));
+    active = creationsInFlight.size;
+    terminating += deletions.length;
+    ready = 0;
+  } else {
+    let manageCalled = false;
+    if (!jobDeleting) {
+      const taken = new Set([...pods.map((p) => p.name), ...snapshot.creationsInFlight.keys()]);
+      const managed = planManagePods({
+        job,
+        activePods,
+        creationsInFlight,
+        succeeded,
+        succeededIndexes,
+        terminating,
+        terminatingIndexes: pods.filter(isPodTerminating).map((p) => p.completionIndex).filter((ix): ix is number => ix !== null),
+        onlyReplaceFailed,
+        backoffRemainingMs: remainingBackoffMs(backoff, now, options.podFailureBackoffBaseMs, options.podFailureBackoffMaxMs),
+        maxPodCreationsPerSync: options.maxPodCreationsPerSync,
+        takenNames: taken,
+        random: snapshot.random,
+      });
+      manageCalled = true;
+      active = managed.active;
+      creations = managed.creations;
+      deletions = managed.deletions;
+      terminating += managed.deletions.length;
+      ready -= managed.deletedReady;
+      if (managed.requeueAfterMs !== null) requeueAfterMs = earliest(requeueAfterMs, Math.max(MIN_REQUEUE_MS, managed.requeueAfterMs));
+    }
+    const complete = completions === null ? succeeded > 0 && active === 0 : succeeded >= completions && active === 0;
+    if (complete) {
+      finishing = { kind: "success", reason: REASON.completionsReached, message: MESSAGE.completionsReached, isNew: true };
+      requeueAfterMs = null;
+    } else if (manageCalled) {
+      applySuspendCondition(status, suspended, now, events);
+    }
+  }
+
+  // Count, list, and plan the removals the written status makes safe.
+  const tracking = planTracking({
+    pods,
+    lists,
+    isIndexed,
+    completions,
+    succeededIndexes,
+    finishing: finishing?.kind ?? null,
+    jobDeleting,
+    onlyReplaceFailed,
+    removalsInFlight,
+    deletionsInFlight,
+    maxUncountedPods: options.maxUncountedPods,
+  });
+  const counted = [...tracking.countedSucceeded, ...tracking.countedFailed];
+  // Counters never decrease (the API server rejects it).
+  status.succeeded = isIndexed
+    ? Math.max(current.succeeded ?? 0, succeededIndexes.total())
+    : (current.succeeded ?? 0) + tracking.countedSucceeded.length;
+  status.failed = (current.failed ?? 0) + tracking.countedFailed.length;
+  status.uncountedTerminatedPods = { succeeded: tracking.lists.succeeded, failed: tracking.lists.failed };
+  if (isIndexed) status.completedIndexes = succeededIndexes.format();
+  status.active = active;
+  status.ready = Math.max(0, ready);
+  status.terminating = terminating;
+
+  // Interim condition first (the API server wants it before, or with, the terminal one).
+  if (finishing?.isNew) {
+    const type = finishing.kind === "failure" ? CONDITION.failureTarget : CONDITION.successCriteriaMet;
+    status.conditions = ensureConditionStatus(status.conditions ?? [], type, "True", finishing.reason, finishing.message, now).conditions;
+  }
+
+  // In-tree `enactJobFinished`, widened to what asynchronous removals need.
+  let finished = false;
+  if (
+    finishing !== null &&
+    uncountedTotal(tracking.lists) === 0 &&
+    terminating === 0 &&
+    creationsInFlight.size === 0 &&
+    !tracking.reachedMaxUncounted &&
+    !pods.some(holdsFinalizer)
+  ) {
+    finished = true;
+    const type = finishing.kind === "failure" ? CONDITION.failed : CONDITION.complete;
+    status.conditions = ensureConditionStatus(status.conditions ?? [], type, "True", finishing.reason, finishing.message, now).conditions;
+    if (!status.startTime) status.startTime = wireTime(now);
+    if (finishing.kind === "success") {
+      status.completionTime = wireTime(now);
+      if (completions !== null && (status.succeeded ?? 0) > completions) {
+        events.push({ type: "Warning", reason: "TooManySucceededPods", message: "Too many succeeded pods running after completion count reached" });
+      }
+      events.push({ type: "Normal", reason: "Completed", message: "Job completed" });
+    } else {
+      events.push({ type: "Warning", reason: finishing.reason, message: finishing.message });
+    }
+    backoff = { ...EMPTY_BACKOFF };
+    requeueAfterMs = null;
+  }
+
+  events.unshift(...podEvents(creations.length, deletions));
+  return {
+    status: isSameStatus(current, status) ? null : status,
+    removals: tracking.removals,
+    creations,
+    deletions,
+    events,
+    requeueAfterMs,
+    counted,
+    backoff,
+    finished,
+  };
+}
+
+/**
+ * A finished Job is not synced again in-tree; its remaining finalizers go through the orphan
+ * queue (`cleanupPodFinalizers`). Here: remove them, count nothing.
+ */
+function planForFinishedJob(snapshot: SyncSnapshot, pods: readonly PodView[]): SyncPlan {
+  const removals: PlannedRemoval[] = pods
+    .filter((p) => holdsFinalizer(p) && !snapshot.removalsInFlight.has(p.uid))
+    .map((p) => ({ podUID: p.uid, name: p.name, namespace: p.namespace, reason: "job-finished" }));
+  return { ...emptyPlan(snapshot), removals, backoff: { ...EMPTY_BACKOFF }, finished: true };
+}
+
+function emptyPlan(snapshot: SyncSnapshot): SyncPlan {
+  return {
+    status: null,
+    removals: [],
+    creations: [],
+    deletions: [],
+    events: [],
+    requeueAfterMs: null,
+    counted: [],
+    backoff: { ...snapshot.backoff },
+    finished: false,
+  };
+}
+
+/**
+ * In-tree: Suspended=True (JobSuspended) while suspended, Suspended=False (JobResumed) once
+ * resumed, with startTime reset to now on resume (the activeDeadlineSeconds timer restarts).
+ */
+function applySuspendCondition(status: V1JobStatus, suspended: boolean, now: number, events: PlannedEvent[]): void {
+  if (suspended) {
+    const result = ensureConditionStatus(status.conditions ?? [], CONDITION.suspended, "True", REASON.jobSuspended, MESSAGE.jobSuspended, now);
+    if (!result.changed) return;
+    status.conditions = result.conditions;
+    delete status.startTime;
+    events.push({ type: "Normal", reason: "Suspended", message: "Job suspended" });
+    return;
+  }
+  const result = ensureConditionStatus(status.conditions ?? [], CONDITION.suspended, "False", REASON.jobResumed, MESSAGE.jobResumed, now);
+  if (!result.changed) return;
+  status.conditions = result.conditions;
+  status.startTime = wireTime(now);
+  events.push({ type: "Normal", reason: "Resumed", message: "Job resumed" });
+}
+
+/** One Pod per newly completed index: the success the backoff record observes. */
+function firstPodPerNewIndex(
+  pods: readonly PodView[],
+  prev: OrderedIntervals,
+  next: OrderedIntervals,
+  completions: number | null,
+  listedFailed: readonly string[],
+): PodView[] {
+  const seen = new Set<number>();
+  const result: PodView[] = [];
+  for (const pod of pods) {
+    if (!isPodSucceeded(pod) || !holdsFinalizer(pod) || listedFailed.includes(pod.uid)) continue;
+    const ix = validCompletionIndex(pod, completions);
+    if (ix === null || prev.has(ix) || !next.has(ix) || seen.has(ix)) continue;
+    seen.add(ix);
+    result.push(pod);
+  }
+  return result;
+}
+
+/** Aggregated SuccessfulCreate / SuccessfulDelete (in-tree records one per Pod). */
+function podEvents(created: number, deletions: readonly PlannedDeletion[]): PlannedEvent[] {
+  const events: PlannedEvent[] = [];
+  if (created > 0) events.push({ type: "Normal", reason: "SuccessfulCreate", message: `Created ${created} pod${created === 1 ? "" : "s"}` });
+  if (deletions.length === 1) {
+    events.push({ type: "Normal", reason: "SuccessfulDelete", message: `Deleted pod: ${deletions[0]?.name ?? ""}` });
+  } else if (deletions.length > 1) {
+    events.push({ type: "Normal", reason: "SuccessfulDelete", message: `Deleted ${deletions.length} pods` });
+  }
+  return events;
+}
+
+function earliest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}

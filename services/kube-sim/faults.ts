@@ -1,0 +1,154 @@
+/**
+ * Fault injection: request latency, error injection per verb and resource, a server-side QPS
+ * limit answering 429 like API Priority and Fairness, watch cuts and forced compaction. The
+ * settings are one plain object that the admin endpoint replaces at run time; randomness is seeded
+ * so a failing run can be replayed.
+ */
+import { ApiError, conflict, internalError, serviceUnavailable, tooManyRequests } from "./errors.js";
+import type { ResourceInfo } from "./resources.js";
+
+export interface ErrorRule {
+  /** HTTP code to answer: 500, 503, 429, or 409 (Conflict, writes only). */
+  code: 500 | 503 | 429 | 409;
+  /** 0..1 per matching request. */
+  probability: number;
+  /** Verbs it applies to (get, list, watch, create, update, patch, delete); empty = all. */
+  verbs?: string[];
+  /** Resources it applies to ("pods", "jobs", "jobs/status"); empty = all. */
+  resources?: string[];
+  /** Retry-After seconds sent with 429. */
+  retryAfterSeconds?: number;
+}
+
+export interface FaultSettings {
+  /** Fixed latency added to every request, ms. */
+  latencyMs: number;
+  /** Uniform random extra latency in [0, jitterMs), ms. */
+  jitterMs: number;
+  errors: ErrorRule[];
+  /** Server-side request rate limit (token bucket); 0 = none. */
+  qps: number;
+  /** Bucket size of the QPS limit. */
+  burst: number;
+  /** Close every watch stream this often, seconds; 0 = never. */
+  watchCutSeconds: number;
+  /** Drop the event history this often, seconds; 0 = never. */
+  compactEverySeconds: number;
+}
+
+export const DEFAULT_FAULTS: FaultSettings = { latencyMs: 0, jitterMs: 0, errors: [], qps: 0, burst: 0, watchCutSeconds: 0, compactEverySeconds: 0 };
+
+export class FaultSettingsError extends Error {
+  override readonly name = "FaultSettingsError";
+}
+
+const WRITE_VERBS = new Set(["create", "update", "patch", "delete"]);
+
+/** Validates a (partial) settings object from flags or the admin endpoint, merging over `base`. */
+export function mergeFaultSettings(base: FaultSettings, patch: unknown): FaultSettings {
+  if (patch === null || typeof patch !== "object" || Array.isArray(patch)) throw new FaultSettingsError("fault settings must be a JSON object");
+  const p = patch as Record<string, unknown>;
+  const out: FaultSettings = { ...base, errors: [...base.errors] };
+  for (const k of Object.keys(p)) if (!(k in DEFAULT_FAULTS)) throw new FaultSettingsError(`unknown fault setting "${k}"`);
+  for (const k of ["latencyMs", "jitterMs", "qps", "burst", "watchCutSeconds", "compactEverySeconds"] as const) {
+    if (p[k] === undefined) continue;
+    const v = p[k];
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new FaultSettingsError(`${k} must be a non-negative number`);
+    out[k] = v;
+  }
+  if (p.errors !== undefined) {
+    if (!Array.isArray(p.errors)) throw new FaultSettingsError("errors must be a list");
+    out.errors = p.errors.map((e: Partial<ErrorRule>, i) => {
+      if (![500, 503, 429, 409].includes(e.code as number)) throw new FaultSettingsError(`errors[${i}].code must be 500, 503, 429 or 409`);
+      if (typeof e.probability !== "number" || e.probability < 0 || e.probability > 1) throw new FaultSettingsError(`errors[${i}].probability must be in [0, 1]`);
+      return { ...e } as ErrorRule;
+    });
+  }
+  if (out.qps > 0 && out.burst < 1) out.burst = Math.max(1, Math.ceil(out.qps));
+  return out;
+}
+
+/** mulberry32: small, fast, seedable. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface RequestInfo {
+  verb: string;
+  resource: ResourceInfo;
+  subresource: string;
+  name: string;
+}
+
+export class FaultInjector {
+  settings: FaultSettings;
+  private tokens = 0;
+  private lastRefill: number;
+
+  constructor(
+    settings: FaultSettings,
+    private readonly random: () => number,
+    private readonly nowMs: () => number,
+  ) {
+    this.settings = settings;
+    this.lastRefill = nowMs();
+    this.tokens = settings.burst;
+  }
+
+  update(patch: unknown): FaultSettings {
+    this.settings = mergeFaultSettings(this.settings, patch);
+    this.tokens = Math.min(this.tokens, this.settings.burst);
+    return this.settings;
+  }
+
+  latencyMs(): number {
+    const { latencyMs, jitterMs } = this.settings;
+    return latencyMs + (jitterMs > 0 ? this.random() * jitterMs : 0);
+  }
+
+  /** Token bucket; returns the seconds to wait when empty. */
+  private takeToken(): number {
+    const { qps, burst } = this.settings;
+    const now = this.nowMs();
+    this.tokens = Math.min(burst, this.tokens + ((now - this.lastRefill) / 1000) * qps);
+    this.lastRefill = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - this.tokens) / qps));
+  }
+
+  /** The error to answer instead of serving the request, if any. */
+  injectedError(req: RequestInfo): ApiError | undefined {
+    if (this.settings.qps > 0) {
+      const wait = this.takeToken();
+      if (wait > 0) return tooManyRequests(wait);
+    }
+    const resourceName = req.subresource ? `${req.resource.plural}/${req.subresource}` : req.resource.plural;
+    for (const rule of this.settings.errors) {
+      if (rule.verbs && rule.verbs.length > 0 && !rule.verbs.includes(req.verb)) continue;
+      if (rule.resources && rule.resources.length > 0 && !rule.resources.includes(resourceName) && !rule.resources.includes(req.resource.plural)) continue;
+      if (rule.code === 409 && !WRITE_VERBS.has(req.verb)) continue;
+      if (this.random() >= rule.probability) continue;
+      switch (rule.code) {
+        case 500:
+          return internalError("injected fault");
+        case 503:
+          return serviceUnavailable();
+        case 429:
+          return tooManyRequests(rule.retryAfterSeconds ?? 1);
+        case 409:
+          return conflict(req.resource, req.name || "unknown");
+      }
+    }
+    return undefined;
+  }
+}

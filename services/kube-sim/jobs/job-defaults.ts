@@ -1,0 +1,58 @@
+/**
+ * batch/v1 Job defaulting and create-time preparation (pkg/apis/batch/v1/defaults.go and
+ * pkg/registry/batch/job/strategy.go): generated selector and template labels, counters' defaults,
+ * status discarded.
+ */
+import type { KubeObject } from "../object.js";
+import { defaultPodSpec } from "../pods/pod-spec-defaults.js";
+
+export const LABEL_CONTROLLER_UID = "batch.kubernetes.io/controller-uid";
+export const LABEL_JOB_NAME = "batch.kubernetes.io/job-name";
+export const LEGACY_CONTROLLER_UID = "controller-uid";
+export const LEGACY_JOB_NAME = "job-name";
+
+/** Applies defaults to a Job being created; `uid` and `name` are already assigned. */
+export function prepareJobForCreate(job: KubeObject): void {
+  const spec = (job.spec ??= {});
+  const uid = job.metadata.uid as string;
+  const name = job.metadata.name as string;
+  job.status = {};
+  job.metadata.generation = 1;
+  defaultJobCompletions(spec);
+  spec.parallelism ??= 1;
+  spec.backoffLimit ??= 6;
+  spec.completionMode ??= "NonIndexed";
+  spec.suspend ??= false;
+  spec.podReplacementPolicy ??= spec.podFailurePolicy ? "Failed" : "TerminatingOrFailed";
+  const template = (spec.template ??= {}) as { metadata?: { labels?: Record<string, string> }; spec?: Record<string, unknown> };
+  template.metadata ??= {};
+  if (spec.manualSelector !== true) {
+    spec.selector = { matchLabels: { [LABEL_CONTROLLER_UID]: uid } };
+    template.metadata.labels = {
+      ...(template.metadata.labels ?? {}),
+      [LEGACY_CONTROLLER_UID]: uid,
+      [LEGACY_JOB_NAME]: name,
+      [LABEL_CONTROLLER_UID]: uid,
+      [LABEL_JOB_NAME]: name,
+    };
+  }
+  defaultPodSpec((template.spec ??= {}));
+}
+
+/** `spec.completions` defaults to 1 only when neither completions nor parallelism was given. */
+export function defaultJobCompletions(spec: Record<string, unknown>): void {
+  if (spec.completions === undefined && spec.parallelism === undefined) spec.completions = 1;
+}
+
+/**
+ * Job status as the server stores and returns it: zero `active`/`succeeded`/`failed` omitted
+ * (omitempty ints), `ready: 0` kept (a pointer), empty uncounted lists dropped (`{}` remains).
+ */
+export function normalizeJobStatus(status: Record<string, unknown>): void {
+  for (const k of ["active", "succeeded", "failed"]) if (status[k] === 0) delete status[k];
+  const u = status.uncountedTerminatedPods as Record<string, unknown> | undefined;
+  if (u && typeof u === "object") {
+    for (const k of ["succeeded", "failed"]) if (Array.isArray(u[k]) && (u[k] as unknown[]).length === 0) delete u[k];
+  }
+  if (Array.isArray(status.conditions) && status.conditions.length === 0) delete status.conditions;
+}

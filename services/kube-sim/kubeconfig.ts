@@ -1,0 +1,31 @@
+/** The kubeconfig that points clients (client-node, kubectl) at a running simulator. */
+import { writeFile } from "node:fs/promises";
+
+export const SIM_CONTEXT = "jobtally-sim";
+
+export function renderKubeconfig(url: string): string {
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    `- name: ${SIM_CONTEXT}`,
+    "  cluster:",
+    `    server: ${url}`,
+    "users:",
+    `- name: ${SIM_CONTEXT}`,
+    "  user: {}",
+    "contexts:",
+    `- name: ${SIM_CONTEXT}`,
+    "  context:",
+    `    cluster: ${SIM_CONTEXT}`,
+    `    user: ${SIM_CONTEXT}`,
+    "    namespace: default",
+    `current-context: ${SIM_CONTEXT}`,
+    "preferences: {}",
+    "",
+  ].join("\n");
+}
+
+export async function writeKubeconfig(path: string, url: string): Promise<void> {
+  await writeFile(path, renderKubeconfig(url), { mode: 0o600 });
+}
