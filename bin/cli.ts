@@ -16,6 +16,7 @@ const commands: Record<string, Command> = {
   counter: { summary: "single writer of managed Jobs' status: counts finished Pods exactly once", load: () => import("../services/counter/main.js") },
   "finalizer-remover": { summary: "throttled worker pool: finalizer removals, Pod creations and deletions", load: () => import("../services/finalizer-remover/main.js") },
   demo: { summary: "everything on one machine: nats-server, simulators, the three services, a few Jobs", load: () => import("../services/demo/main.js") },
+  "sim-bench": { summary: "the API simulator's list / watch / patch throughput at 100,000 Pods", load: () => import("../services/kube-sim/bench-main.js") },
   bench: { summary: "benchmarks against the API-budget floor (see docs/benchmarks.md)", load: () => import("../services/bench/main.js") },
 };
 

@@ -1,4 +1,5 @@
 /** Pure text rendering for the demo: progress bars and the summary table. */
+import { bar } from "../../shared/text/progress-bar.js";
 
 export interface JobProgress {
   name: string;
@@ -10,11 +11,6 @@ export interface JobProgress {
   state: "Running" | "Complete" | "Failed" | "Suspended";
 }
 
-export function bar(fraction: number, width: number): string {
-  const f = Math.max(0, Math.min(1, fraction));
-  const full = Math.round(f * width);
-  return `[${"#".repeat(full)}${".".repeat(width - full)}]`;
-}
 
 export function renderProgress(jobs: JobProgress[], apiRequestsPerSecond: number | null, elapsedMs: number): string {
   const nameWidth = Math.max(4, ...jobs.map((j) => j.name.length));

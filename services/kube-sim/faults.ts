@@ -103,8 +103,13 @@ export class FaultInjector {
   }
 
   update(patch: unknown): FaultSettings {
+    const before = this.settings;
     this.settings = mergeFaultSettings(this.settings, patch);
-    this.tokens = Math.min(this.tokens, this.settings.burst);
+    // A newly configured limit starts with a full bucket, as a restarted server would.
+    if (before.qps !== this.settings.qps || before.burst !== this.settings.burst) {
+      this.tokens = this.settings.burst;
+      this.lastRefill = this.nowMs();
+    }
     return this.settings;
   }
 

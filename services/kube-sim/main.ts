@@ -4,6 +4,8 @@ import { processOptions } from "../../shared/config/common.js";
 import { createLogger } from "../../shared/observability/logger.js";
 import type { ErrorRule, FaultSettings } from "./faults.js";
 import { startApiSimulator } from "./index.js";
+import { writeFile } from "node:fs/promises";
+import { renderKubeconfig } from "./kubeconfig.js";
 
 export const simOptions = {
   port: integerOption({ flag: "port", env: "KUBE_SIM_PORT", description: "port to listen on (0 = pick a free one)", default: 0, min: 0, max: 65535 }),
@@ -25,6 +27,12 @@ export const simOptions = {
   burst: integerOption({ flag: "burst", env: "KUBE_SIM_BURST", description: "burst of the QPS limit (0 = qps)", default: 0, min: 0 }),
   watchCutSeconds: integerOption({ flag: "watch-cut-seconds", env: "KUBE_SIM_WATCH_CUT_SECONDS", description: "close every watch after this many seconds (0 = never)", default: 0, min: 0 }),
   compactEverySeconds: integerOption({ flag: "compact-every-seconds", env: "KUBE_SIM_COMPACT_EVERY_SECONDS", description: "drop the event history this often (0 = never)", default: 0, min: 0 }),
+  kubeconfigServer: stringOption({
+    flag: "kubeconfig-server",
+    env: "KUBE_SIM_KUBECONFIG_SERVER",
+    description: "server URL written into the kubeconfig (default: the listening URL; e.g. http://sim:6443 inside docker-compose)",
+    default: "",
+  }),
   logLevel: processOptions.logLevel,
 };
 
@@ -49,6 +57,12 @@ export async function main(argv: string[]): Promise<void> {
   }
   const c = loadOptions(simOptions, argv);
   const logger = createLogger("kube-sim", c.logLevel);
+  // Handlers first, so a SIGTERM during start-up still ends in a clean exit 0.
+  let signalled: (signal: string) => void = () => {};
+  const stopRequested = new Promise<string>((resolve) => (signalled = resolve));
+  const onSignal = (signal: string): void => signalled(signal);
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
   const sim = await startApiSimulator({
     port: c.port,
     host: c.host,
@@ -59,15 +73,13 @@ export async function main(argv: string[]): Promise<void> {
     faults: faultsFromFlags(c) as FaultSettings,
     logger,
   });
-  if (c.kubeconfigOut) await sim.writeKubeconfig(c.kubeconfigOut);
+  if (c.kubeconfigOut) {
+    if (c.kubeconfigServer) await writeFile(c.kubeconfigOut, renderKubeconfig(c.kubeconfigServer));
+    else await sim.writeKubeconfig(c.kubeconfigOut);
+  }
   logger.info({ url: sim.url, port: sim.port, kubeconfig: c.kubeconfigOut || undefined }, "kube-sim listening");
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      logger.info({ signal }, "kube-sim stopping");
-      void sim.close().then(resolve);
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-  });
+  const signal = await stopRequested;
+  logger.info({ signal }, "kube-sim stopping");
+  await sim.close();
   process.exitCode = 0;
 }

@@ -10,6 +10,7 @@ import { ApiError, pathNotFound } from "./errors.js";
 import { FaultSettingsError, type FaultInjector } from "./faults.js";
 import { parseJsonBody, readBody, sendError, sendJson, sendRaw } from "./http-util.js";
 import type { SimMetrics } from "./metrics.js";
+import { openApiV3GroupVersion, openApiV3Root } from "./openapi.js";
 
 export interface RouterDeps {
   api: ApiHandler;
@@ -72,6 +73,8 @@ function discovery(d: RouterDeps, s: string[]): unknown | undefined {
   if (p === "version") return versionInfo();
   if (p === "api") return apiVersions(d.serverAddress());
   if (p === "apis") return apiGroupList();
+  if (p === "openapi/v3") return openApiV3Root();
+  if (s[0] === "openapi" && s[1] === "v3") return openApiV3GroupVersion(s.slice(2).join("/"));
   if (s[0] === "api" && s.length === 2) return apiResourceList("", s[1] as string);
   if (s[0] === "apis" && s.length === 2) return apiGroup(s[1] as string);
   if (s[0] === "apis" && s.length === 3) return apiResourceList(s[1] as string, s[2] as string);

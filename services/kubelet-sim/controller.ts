@@ -98,6 +98,11 @@ export class KubeletController {
     this.deps.metrics.trackedPods.set(this.pods.size);
   }
 
+  /** Resolves when no API call is queued or in flight (tests, shutdown). */
+  async onIdle(): Promise<void> {
+    await this.queue.onIdle();
+  }
+
   /** Waits for the API calls in flight; schedules nothing more. */
   async close(): Promise<void> {
     this.closed = true;

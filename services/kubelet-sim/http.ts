@@ -1,4 +1,4 @@
-/** `/record` (the outcome record as JSON), `/metrics` (Prometheus) and `/healthz`. */
+/** `/record` (the outcome record as JSON), `/metrics` (Prometheus), `/healthz` and `/readyz` (200 once the first list is in). */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
@@ -21,6 +21,7 @@ export async function startKubeletHttpServer(port: number, routes: { record(): K
       case "/record":
         return send(200, "application/json", JSON.stringify(routes.record()));
       case "/healthz":
+      case "/readyz":
         return routes.healthy() ? send(200, "text/plain", "ok\n") : send(503, "text/plain", "not synced\n");
       case "/metrics":
         routes.registry.metrics().then(

@@ -29,7 +29,18 @@ export function loadKubeConfig(path: string): KubeConfig {
   if (path) kc.loadFromFile(path);
   else kc.loadFromCluster();
   if (!kc.getCurrentCluster()) throw new Error(`kubeconfig ${path || "(in-cluster)"} has no current cluster`);
+  allowPlainHttp(kc);
   return kc;
+}
+
+/**
+ * client-node 1.4 refuses an `http://` server unless the cluster says `insecure-skip-tls-verify`
+ * ("HTTP protocol is not allowed when skipTLSVerify is not set"), although there is no TLS to
+ * verify; kubectl has no such rule. Plain-HTTP clusters (the simulator, a local proxy) are marked
+ * so here.
+ */
+export function allowPlainHttp(kc: KubeConfig): void {
+  kc.clusters = kc.clusters.map((c) => (c.server.startsWith("http:") && !c.skipTLSVerify ? { ...c, skipTLSVerify: true } : c));
 }
 
 /** Makes every request of `kc` go through one keep-alive agent built from the kubeconfig's TLS settings. */

@@ -1,5 +1,6 @@
 /** Recognising JetStream API errors by their stable error codes (messages vary by server version). */
 import { JetStreamApiError } from "@nats-io/jetstream";
+import { ClosedConnectionError, DrainingConnectionError } from "@nats-io/transport-node";
 
 export const JS_CODES = {
   streamNotFound: 10059,
@@ -20,4 +21,9 @@ export function isWrongLastSequence(err: unknown): boolean {
 /** Thrown to callers still waiting when a publisher or queue is closed. */
 export class NatsClosedError extends Error {
   override readonly name = "NatsClosedError";
+}
+
+/** The connection was closed (or is draining) on purpose: it will not come back, stop retrying. */
+export function isConnectionClosed(err: unknown): boolean {
+  return err instanceof ClosedConnectionError || err instanceof DrainingConnectionError;
 }

@@ -14,7 +14,7 @@ import type { Intent } from "../intents/intents.js";
 import { intentDedupId, intentSubject } from "../intents/intents.js";
 import { parseIntent } from "../intents/validate.js";
 import type { Logger } from "../observability/logger.js";
-import { JS_CODES, jsApiCode, NatsClosedError } from "./errors.js";
+import { isConnectionClosed, JS_CODES, jsApiCode, NatsClosedError } from "./errors.js";
 
 const PUBLISH_BACKOFF = { baseMs: 100, maxMs: 5_000 };
 const CONSUMER_BACKOFF = { baseMs: 250, maxMs: 5_000 };
@@ -41,6 +41,7 @@ export class IntentPublisher {
         const ack = await this.js.publish(subject, data, { msgID });
         return { duplicate: ack.duplicate };
       } catch (err) {
+        if (isConnectionClosed(err)) throw new NatsClosedError("NATS connection closed before the intent was stored", { cause: err });
         const delay = backoffDelayMs(attempt, PUBLISH_BACKOFF);
         if (attempt === 1 || attempt % 10 === 0) {
           this.logger.warn({ subject, msgID, attempt, delayMs: delay, err: (err as Error).message }, "intent publish failed; retrying");
@@ -147,17 +148,22 @@ async function settle(m: JsMsg, opts: ConsumeIntentsOptions): Promise<void> {
     log.error({ seq: m.seq, subject: m.subject, delayMs, err: (err as Error).message }, "intent handler threw; will retry");
     outcome = { kind: "retry", delayMs };
   }
-  switch (outcome.kind) {
-    case "ack":
-      m.ack();
-      break;
-    case "retry":
-      m.nak(Math.max(0, Math.round(outcome.delayMs)));
-      break;
-    case "drop":
-      // No reason string: nats-server 2.9 may not understand `+TERM <reason>`. The handler logs it.
-      m.term();
-      break;
+  try {
+    switch (outcome.kind) {
+      case "ack":
+        m.ack();
+        break;
+      case "retry":
+        m.nak(Math.max(0, Math.round(outcome.delayMs)));
+        break;
+      case "drop":
+        // No reason string: nats-server 2.9 may not understand `+TERM <reason>`. The handler logs it.
+        m.term();
+        break;
+    }
+  } catch (err) {
+    // The connection is gone: the server redelivers after ack_wait, and every handler is idempotent.
+    log.warn({ seq: m.seq, outcome: outcome.kind, err: (err as Error).message }, "could not settle an intent; it will be redelivered");
   }
 }
 
@@ -171,7 +177,8 @@ export async function consumeIntents(js: JetStreamClient, opts: ConsumeIntentsOp
   if (!(opts.ackWaitMs >= 1000)) throw new Error(`consumeIntents: ackWaitMs must be at least 1000`);
   const inFlight = new Set<Promise<void>>();
   let messages: ConsumerMessages | undefined;
-  const onAbort = (): void => void messages?.close().catch(() => undefined);
+  // stop(), never an awaited close(): close() resolves only once the iterator has been drained.
+  const onAbort = (): void => messages?.stop();
   opts.signal.addEventListener("abort", onAbort, { once: true });
   try {
     for (let attempt = 1; !opts.signal.aborted; attempt++) {
@@ -180,7 +187,7 @@ export async function consumeIntents(js: JetStreamClient, opts: ConsumeIntentsOp
         await ensureIntentConsumer(jsm, opts);
         const consumer = await js.consumers.get(INTENT_STREAM, opts.durable);
         messages = await consumer.consume({ max_messages: Math.min(opts.maxAckPending, 256) });
-        if (opts.signal.aborted) break;
+        if (opts.signal.aborted) messages.stop();
         attempt = 0;
         void (async () => {
           for await (const s of (messages as ConsumerMessages).status()) {
@@ -201,13 +208,14 @@ export async function consumeIntents(js: JetStreamClient, opts: ConsumeIntentsOp
         opts.logger.warn({ durable: opts.durable }, "intent consumer ended; recreating");
       } catch (err) {
         if (opts.signal.aborted) break;
+        if (isConnectionClosed(err)) throw err;
         opts.logger.warn({ durable: opts.durable, attempt, err: (err as Error).message }, "intent consumer failed; retrying");
       }
       await sleep(backoffDelayMs(Math.max(1, attempt), CONSUMER_BACKOFF), opts.signal);
     }
   } finally {
     opts.signal.removeEventListener("abort", onAbort);
-    await messages?.close().catch(() => undefined);
+    messages?.stop();
     await Promise.allSettled([...inFlight]);
   }
 }

@@ -19,7 +19,7 @@ import { VIEW_STREAM } from "../constants.js";
 import type { Logger } from "../observability/logger.js";
 import { compareResourceVersions, isNewerResourceVersion } from "../resource-version.js";
 import type { ViewRecord } from "../view/records.js";
-import { isWrongLastSequence, NatsClosedError } from "./errors.js";
+import { isConnectionClosed, isWrongLastSequence, NatsClosedError } from "./errors.js";
 
 export interface ViewPublisherOptions {
   logger: Logger;
@@ -249,6 +249,7 @@ export class ViewPublisher {
             err = readErr;
           }
         }
+        if (isConnectionClosed(err)) return this.settle(p, new NatsClosedError("NATS connection closed before the record was stored", { cause: err }));
         failures++;
         const delay = backoffDelayMs(failures, this.retryBackoff);
         if (failures === 1 || failures % 10 === 0) {

@@ -15,6 +15,7 @@ import type { Logger } from "../observability/logger.js";
 import { silentLogger } from "../observability/logger.js";
 import type { ViewRecord } from "../view/records.js";
 import { parseViewRecord } from "../view/validate.js";
+import { isConnectionClosed } from "./errors.js";
 
 export interface ViewEntry {
   subject: string;
@@ -82,10 +83,8 @@ export function followView(js: JetStreamClient, opts: FollowViewOptions): ViewFo
     const consumer = await js.consumers.get(VIEW_STREAM, cfg);
     const iter = await consumer.consume();
     messages = iter;
-    if (stopping.signal.aborted) {
-      await iter.close();
-      return;
-    }
+    // stop(), not close(): close() resolves only once the loop below has drained the iterator.
+    if (stopping.signal.aborted) iter.stop();
     void (async () => {
       for await (const s of iter.status()) {
         if (s.type === "heartbeat" && !caughtUp && target > 0 && s.lastStreamSequence >= target) markCaughtUp();
@@ -114,6 +113,10 @@ export function followView(js: JetStreamClient, opts: FollowViewOptions): ViewFo
         opts.logger.warn({ filter: opts.filter, lastSeq }, "view consumer ended; recreating");
       } catch (err) {
         if (stopping.signal.aborted) break;
+        if (isConnectionClosed(err)) {
+          opts.logger.error({ filter: opts.filter, err: (err as Error).message }, "view follower stopped: NATS connection closed");
+          break;
+        }
         opts.logger.warn({ filter: opts.filter, lastSeq, attempt, err: (err as Error).message }, "view consumer failed; recreating");
       }
       await sleep(backoffDelayMs(attempt, RESTART_BACKOFF), stopping.signal);
@@ -124,7 +127,7 @@ export function followView(js: JetStreamClient, opts: FollowViewOptions): ViewFo
     caughtUp: caughtUpPromise,
     async stop() {
       stopping.abort();
-      await messages?.close().catch(() => undefined);
+      messages?.stop();
       await loop;
       resolveCaughtUp();
     },

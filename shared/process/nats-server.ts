@@ -25,11 +25,12 @@ export function natsServerAvailable(): boolean {
   return spawnSync("nats-server", ["--version"], { stdio: "ignore" }).status === 0;
 }
 
-export async function startLocalNatsServer(opts: { storeDir?: string; logFile?: string | null; port?: number } = {}): Promise<LocalNatsServer> {
+export async function startLocalNatsServer(opts: { storeDir?: string; logFile?: string | null; port?: number; monitorPort?: number } = {}): Promise<LocalNatsServer> {
   if (!natsServerAvailable()) throw new NatsServerMissingError();
   const storeDir = opts.storeDir ?? mkdtempSync(join(tmpdir(), "jobtally-nats-"));
   const port = opts.port ?? (await freeLoopbackPort());
-  const child = spawnChild("nats-server", ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir], { name: "nats-server", logFile: opts.logFile ?? null });
+  const monitor = opts.monitorPort ? ["-m", String(opts.monitorPort)] : [];
+  const child = spawnChild("nats-server", ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir, ...monitor], { name: "nats-server", logFile: opts.logFile ?? null });
   await waitForPort(port, 15_000, "nats-server");
   return {
     url: `nats://127.0.0.1:${port}`,

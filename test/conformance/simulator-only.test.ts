@@ -4,6 +4,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { acquireKubeEnv, SIMULATOR_ONLY, type KubeEnv } from "../support/kube-env.js";
 import { collectWatch, expectApiError, podManifest, podsPath, rawRequest, uniqueName } from "./helpers.js";
 
@@ -27,6 +28,14 @@ describe("conformance: simulator-triggered behaviours", () => {
     assert.ok(res.ok, `${method} ${path} → ${res.status} ${text}`);
     return text ? JSON.parse(text) : undefined;
   }
+
+  test("the kubeconfig the simulator writes works with client-node as written (plain HTTP needs insecure-skip-tls-verify)", async (t) => {
+    if (!env.isSimulator) return t.skip(SIMULATOR_ONLY);
+    const kc = new KubeConfig();
+    kc.loadFromFile(env.kubeconfigPath);
+    const ns = await kc.makeApiClient(CoreV1Api).readNamespace({ name: env.namespace });
+    assert.equal(ns.metadata?.name, env.namespace);
+  });
 
   test("a watch from a compacted resourceVersion → one ERROR event, code 410 Expired, then the stream closes", async (t) => {
     if (!env.isSimulator) return t.skip(SIMULATOR_ONLY);

@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { BatchV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { BatchV1Api, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { loadKubeConfig } from "../../shared/kube/client.js";
 import { spawnJobtally, waitFor, type ChildHandle } from "./processes.js";
 
 export interface KubeEnv {
@@ -66,8 +67,8 @@ export async function acquireKubeEnv(opts: AcquireKubeEnvOptions = {}): Promise<
         throw new Error(`${err.message}\nsimulator output:\n${child.logs()}`);
       });
     }
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromFile(kubeconfigPath);
+    // Through the services' own loader, so tests see what jobtally sees (plain HTTP allowed).
+    const kubeConfig = loadKubeConfig(kubeconfigPath);
     const server = kubeConfig.getCurrentCluster()?.server;
     if (!server) throw new Error(`kubeconfig ${kubeconfigPath} has no current cluster`);
     const core = kubeConfig.makeApiClient(CoreV1Api);

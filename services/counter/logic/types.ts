@@ -8,6 +8,8 @@
  *      if that write fails, nothing else in the plan is carried out and the Job is synced again;
  *   2. publishes the intents (finalizer removals, creations, deletions) to the work queue;
  *   3. records Kubernetes Events, and schedules the next sync after `requeueAfterMs`.
+ * Times in `status` are RFC 3339 strings at second precision (typed `Date` by client-node); send
+ * the status as JSON as it is.
  */
 import type { CoreV1Event, V1Job, V1JobStatus, V1Pod } from "@kubernetes/client-node";
 import type { PodView } from "../../../shared/view/records.js";
@@ -51,7 +53,11 @@ export interface SyncSnapshot {
   removalsInFlight: ReadonlySet<string>;
   /** Pod names whose creation was published and not yet observed, with their completion index. */
   creationsInFlight: ReadonlyMap<string, { index: number | null }>;
-  /** Pod UIDs whose deletion was published and not yet observed. */
+  /**
+   * Pod UIDs whose deletion was published and not yet observed. Those Pods count as terminating,
+   * not active, and are not deleted again; while a removeFinalizerFirst deletion is in flight its
+   * Pod is not counted as failed (jobtally deleting a Pod is not a failure).
+   */
   deletionsInFlight: ReadonlySet<string>;
   backoff: BackoffRecord;
   /** Random source for Pod name suffixes (seeded in tests). */
@@ -93,7 +99,11 @@ export interface SyncPlan {
   requeueAfterMs: number | null;
   /** UIDs this plan moves from uncountedTerminatedPods into succeeded/failed. */
   counted: string[];
-  /** The backoff record after this sync's observations. */
+  /**
+   * The backoff record after this sync's observations (the Pods this plan lists or records by
+   * index for the first time). Keep it only once `status` is written, as in-tree
+   * `updateBackoffRecord` runs after the status flush; reset to empty once the Job is finished.
+   */
   backoff: BackoffRecord;
   /** True once the Job has a terminal condition (Complete/Failed) in `status` or the snapshot. */
   finished: boolean;

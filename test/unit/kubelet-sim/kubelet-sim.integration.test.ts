@@ -13,7 +13,7 @@ import { silentLogger } from "../../../shared/observability/logger.js";
 import { ANNOTATION_DURATION_MS, ANNOTATION_EXIT_CODE, startKubeletSimulator, type KubeletRecord, type KubeletSimulator } from "../../../services/kubelet-sim/index.js";
 import { podBehaviour, type BehaviourDefaults } from "../../../services/kubelet-sim/logic/behaviour.js";
 import { acquireKubeEnv, type KubeEnv } from "../../support/kube-env.js";
-import { waitFor } from "../../support/processes.js";
+import { spawnJobtally, waitFor } from "../../support/processes.js";
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const HOLD = "kubelet-sim-test.jobtally.io/hold";
@@ -161,5 +161,46 @@ describe("kubelet-sim against an API server", () => {
     assert.equal(tally?.deletedBeforeFinish, 0);
     const metrics = await (await fetch(`http://127.0.0.1:${sim.httpPort}/metrics`)).text();
     assert.match(metrics, /kubelet_sim_pods_gc_deleted_total 20\b/);
+  });
+
+  test("keeps running Pods through cut watches and a compaction (resume from the last resourceVersion, relist on 410)", async (t) => {
+    if (!env.isSimulator) return t.skip("needs the simulator's /admin endpoints");
+    const sim = await start({ labelSelector: "suite=churn", nodeNamePrefix: "churn-node-", nodes: 2, ...behaviour, durationMs: 300 });
+    const admin = (path: string) => fetch(`${env.simulatorUrl}${path}`, { method: "POST" }).then((r) => assert.ok(r.ok, `${path} → ${r.status}`));
+    for (let i = 0; i < 30; i++) {
+      await env.core.createNamespacedPod({ namespace: env.namespace, body: pod(`churn-${i}`, { suite: "churn" }) });
+      if (i === 10) await admin("/admin/cut-watches");
+      if (i === 20) {
+        await admin("/admin/compact");
+        await admin("/admin/cut-watches");
+      }
+    }
+    await waitFor(
+      async () => {
+        const list = await env.core.listNamespacedPod({ namespace: env.namespace, labelSelector: "suite=churn" });
+        return list.items.length === 30 && list.items.every((p) => p.status?.phase === "Succeeded" || p.status?.phase === "Failed");
+      },
+      { timeoutMs: 20_000, what: "all 30 churn Pods to finish" },
+    );
+    assert.equal(sim.record().pods.length, 30);
+  });
+
+  test("`jobtally kubelet-sim` serves /healthz once synced and exits 0 on SIGTERM", async () => {
+    const child = spawnJobtally(["kubelet-sim", "--kubeconfig", env.kubeconfigPath, "--namespace", env.namespace, "--label-selector", "suite=cli", "--http-port", "0"], { name: "kubelet-sim" });
+    try {
+      const port = await waitFor(
+        async () => {
+          const line = child.logs().split("\n").find((l) => l.includes('"kubelet-sim started"'));
+          return line ? (JSON.parse(line) as { httpPort: number }).httpPort : undefined;
+        },
+        { timeoutMs: 15_000, what: "the kubelet-sim start log line" },
+      );
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, { timeoutMs: 10_000, what: "/healthz 200" });
+      await child.kill("SIGTERM");
+      assert.equal(await child.exited, 0, child.logs());
+      assert.match(child.logs(), /kubelet-sim stopped/);
+    } finally {
+      await child.kill("SIGKILL");
+    }
   });
 });

@@ -1,0 +1,74 @@
+/**
+ * `jobtally bench` (`npm run bench`): the scenarios of docs/benchmarks.md against the API-budget
+ * floor, printed as a table, written as bench/results/<timestamp>.json plus an SVG chart.
+ * `--simulator` runs the API simulator's own throughput benchmark instead.
+ */
+import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { booleanOption, loadOptions, renderOptionsHelp, stringOption } from "../../shared/config/options.js";
+import { natsServerAvailable, NatsServerMissingError } from "../../shared/process/nats-server.js";
+import { selectScenarios } from "./scenarios.js";
+import { runScenario, type RunResult } from "./run-scenario.js";
+import { renderChart, renderMarkdownTable, renderTable } from "./report.js";
+import { bar } from "../../shared/text/progress-bar.js";
+import { spawnSync } from "node:child_process";
+import { JOBTALLY_BIN } from "../../shared/process/child.js";
+
+const schema = {
+  full: booleanOption({ flag: "full", description: "also the 100,000-Pod and 1,000-Job scenarios", default: false }),
+  scenario: stringOption({ flag: "scenario", description: "only these scenarios (comma-separated names or labels)", default: "" }),
+  out: stringOption({ flag: "out", description: "directory for the JSON and SVG results", default: "bench/results" }),
+  docs: stringOption({ flag: "docs", description: "rewrite the results section of this Markdown file (empty = leave docs alone)", default: "" }),
+  keepLogs: booleanOption({ flag: "keep-logs", description: "keep every component's logs", default: false }),
+  simulator: booleanOption({ flag: "simulator", description: "run the API simulator's list/watch/patch throughput benchmark at 100,000 Pods instead", default: false }),
+};
+
+export async function main(argv: string[]): Promise<void> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(`jobtally bench: throughput, API cost, lag, CPU and memory against the 2N/Q floor\n\nflags:\n${renderOptionsHelp(schema)}`);
+    return;
+  }
+  const config = loadOptions(schema, argv);
+  if (config.simulator) {
+    const r = spawnSync(process.execPath, [JOBTALLY_BIN, "sim-bench"], { stdio: "inherit" });
+    process.exitCode = r.status ?? 1;
+    return;
+  }
+  if (!natsServerAvailable()) throw new NatsServerMissingError();
+  const scenarios = selectScenarios({ full: config.full, only: config.scenario });
+  if (scenarios.length === 0) throw new Error(`no scenario matches "${config.scenario}"`);
+  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "", memoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}`, natsServer: "" };
+  const runs: RunResult[] = [];
+  for (const sc of scenarios) {
+    process.stderr.write(`\n${sc.label}: ${sc.jobs * sc.podsPerJob} Pods, parallelism ${sc.parallelism}, QPS ${sc.qps || "unlimited"}\n`);
+    const result = await runScenario(sc, {
+      keepLogs: config.keepLogs,
+      onProgress: (counted, total, ms) => {
+        const line = `  ${bar(counted / total, 40)} ${counted}/${total}  ${(ms / 1000).toFixed(0)} s`;
+        if (process.stderr.isTTY) process.stderr.write(`\r${line}`);
+        else if (Math.floor(ms / 10_000) !== Math.floor((ms - 250) / 10_000)) process.stderr.write(`${line}\n`);
+      },
+    });
+    process.stderr.write(`\n  ${result.countsExact ? "counts exact" : `COUNTS WRONG: ${result.countMismatches.slice(0, 3).join("; ")}`}, ${result.wallSeconds.toFixed(1)} s\n`);
+    runs.push(result);
+  }
+  console.log(`\n${renderTable(runs)}`);
+  mkdirSync(config.out, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const json = join(config.out, `${stamp}.json`);
+  writeFileSync(json, JSON.stringify({ machine, runs }, null, 2));
+  writeFileSync(join(config.out, `${stamp}.svg`), renderChart(runs));
+  console.log(`\nwrote ${json} and ${stamp}.svg`);
+  if (config.docs) {
+    const md = readFileSync(config.docs, "utf8");
+    const start = "<!-- bench:results:start -->";
+    const end = "<!-- bench:results:end -->";
+    const body = `${start}\nMeasured ${new Date().toISOString().slice(0, 10)} on ${machine.cpus} × ${machine.cpuModel}, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${machine.node}.\n\n${renderMarkdownTable(runs)}\n${end}`;
+    const i = md.indexOf(start);
+    const j = md.indexOf(end);
+    writeFileSync(config.docs, i >= 0 && j > i ? md.slice(0, i) + body + md.slice(j + end.length) : `${md}\n${body}\n`);
+    console.log(`updated ${config.docs}`);
+  }
+  if (runs.some((r) => !r.countsExact || r.finalizersLeft > 0)) process.exitCode = 1;
+}

@@ -1,0 +1,43 @@
+/**
+ * The real PodApi: client-node calls, each one through the shared API budget (p-queue) and
+ * measured (`jobtally_api_requests_total`, `jobtally_api_request_duration_seconds`).
+ */
+import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from "@kubernetes/client-node";
+import type PQueue from "p-queue";
+import { JOB_TRACKING_FINALIZER } from "../../shared/constants.js";
+import { apiErrorInfo } from "../../shared/kube/errors.js";
+import type { PodApi } from "./executor.js";
+import type { RemoverMetrics } from "./metrics.js";
+
+/**
+ * The finalizer removal patch (KEP-2307 step 3). `metadata.uid` makes it a precondition: if the
+ * name now belongs to a newer Pod (deterministic names are reused), the API server answers 409
+ * "Precondition failed: UID" instead of stripping the new Pod's finalizer.
+ */
+export function finalizerRemovalPatch(podUID: string): object {
+  return { metadata: { uid: podUID, "$deleteFromPrimitiveList/finalizers": [JOB_TRACKING_FINALIZER] } };
+}
+
+export function createPodApi(core: CoreV1Api, budget: PQueue, metrics: RemoverMetrics): PodApi {
+  const smp = setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch);
+  async function measured(verb: string, call: () => Promise<unknown>): Promise<void> {
+    await budget.add(async () => {
+      const end = metrics.apiDuration.startTimer({ verb, resource: "pods" });
+      try {
+        await call();
+        metrics.apiRequests.inc({ verb, resource: "pods", code: verb === "create" ? "201" : "200" });
+      } catch (err) {
+        metrics.apiRequests.inc({ verb, resource: "pods", code: String(apiErrorInfo(err).code ?? "error") });
+        throw err;
+      } finally {
+        end();
+      }
+    });
+  }
+  return {
+    removeFinalizer: (namespace, name, uid) => measured("patch", () => core.patchNamespacedPod({ name, namespace, body: finalizerRemovalPatch(uid) }, smp)),
+    createPod: (namespace, pod: V1Pod) => measured("create", () => core.createNamespacedPod({ namespace, body: pod })),
+    deletePod: (namespace, name, uid) => measured("delete", () => core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } })),
+  };
+}
+

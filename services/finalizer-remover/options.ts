@@ -1,0 +1,40 @@
+/** `jobtally finalizer-remover` options. */
+import { kubeOptions, natsOptions, processOptions } from "../../shared/config/common.js";
+import { durationMsOption, integerOption, numberOption, type ConfigOf } from "../../shared/config/options.js";
+
+export const finalizerRemoverOptionSchema = {
+  ...kubeOptions,
+  ...natsOptions,
+  ...processOptions,
+  qps: numberOption({ flag: "qps", env: "JOBTALLY_REMOVER_QPS", description: "API requests per second across all intents (0 = unlimited)", default: 50, min: 0 }),
+  burst: integerOption({
+    flag: "burst",
+    env: "JOBTALLY_REMOVER_BURST",
+    description: "API requests at once after idleness: at most this many start in any window of burst/qps seconds (0 = 2 x qps)",
+    default: 0,
+    min: 0,
+  }),
+  concurrency: integerOption({ flag: "concurrency", env: "JOBTALLY_REMOVER_CONCURRENCY", description: "API requests in flight at once", default: 32, min: 1, max: 4096 }),
+  ackWaitMs: durationMsOption({
+    flag: "ack-wait",
+    env: "JOBTALLY_REMOVER_ACK_WAIT",
+    description: "JetStream ack wait of the intent consumer (an intent held longer by a dead replica is redelivered)",
+    default: 30_000,
+    min: 1000,
+  }),
+};
+
+export type FinalizerRemoverConfig = ConfigOf<typeof finalizerRemoverOptionSchema>;
+
+/** Name of the durable consumer every replica shares. */
+export const REMOVER_DURABLE = "finalizer-remover";
+
+/**
+ * Intents pulled but not yet finished, at most: enough to keep the API budget busy (a second of
+ * burst plus every worker) without holding so many that a dying replica strands a large batch
+ * until ack_wait.
+ */
+export function maxAckPendingFor(config: Pick<FinalizerRemoverConfig, "qps" | "burst" | "concurrency">): number {
+  const burst = config.qps === 0 ? 0 : config.burst || Math.ceil(2 * config.qps);
+  return Math.min(10_000, Math.max(64, config.concurrency * 2 + burst));
+}

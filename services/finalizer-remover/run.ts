@@ -1,0 +1,82 @@
+/**
+ * The finalizer-remover: a worker pool on the intent work queue (one durable consumer shared by
+ * every replica, all partitions) that carries out intents through one API budget (p-queue: QPS,
+ * burst, concurrency). On abort it stops pulling, lets the intents in flight finish and be acked,
+ * and resolves.
+ */
+import { jetstream } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { Registry } from "prom-client";
+import type { KubeClients } from "../../shared/kube/client.js";
+import { createApiBudget } from "../../shared/kube/rate-limit.js";
+import { DeadLetters } from "../../shared/nats/dead-letters.js";
+import { consumeIntents, type IntentContext, type IntentOutcome } from "../../shared/nats/intent-queue.js";
+import { ensureStreams } from "../../shared/nats/streams.js";
+import type { Intent } from "../../shared/intents/intents.js";
+import type { Logger } from "../../shared/observability/logger.js";
+import { executeIntent } from "./executor.js";
+import { createPodApi } from "./kube-api.js";
+import { createRemoverMetrics } from "./metrics.js";
+import { maxAckPendingFor, REMOVER_DURABLE, type FinalizerRemoverConfig } from "./options.js";
+
+export const DLQ_SOURCE = "finalizer-remover";
+
+export interface FinalizerRemoverDeps {
+  kube: KubeClients;
+  nc: NatsConnection;
+  logger: Logger;
+  signal: AbortSignal;
+  /** Where the metrics go. @default a fresh registry */
+  registry?: Registry;
+  /** Called once the consumer is about to pull (streams ensured). */
+  onReady?(): void;
+}
+
+export async function runFinalizerRemover(
+  config: Pick<FinalizerRemoverConfig, "qps" | "burst" | "concurrency" | "ackWaitMs" | "streamReplicas">,
+  deps: FinalizerRemoverDeps,
+): Promise<void> {
+  const { logger } = deps;
+  const budget = createApiBudget({ qps: config.qps, burst: config.burst, concurrency: config.concurrency });
+  const metrics = createRemoverMetrics(deps.registry ?? new Registry(), () => budget.size + budget.pending);
+  const api = createPodApi(deps.kube.core, budget, metrics);
+  const js = jetstream(deps.nc);
+  const deadLetters = new DeadLetters(js, { logger });
+  const maxAckPending = maxAckPendingFor(config);
+
+  await ensureStreams(deps.nc, { replicas: config.streamReplicas });
+
+  const handle = async (intent: Intent, ctx: IntentContext): Promise<IntentOutcome> => {
+    // Waiting for the budget can outlast ack_wait under a backlog: keep telling the server.
+    const keepAlive = setInterval(() => ctx.working(), Math.max(500, Math.floor(config.ackWaitMs / 3)));
+    try {
+      return await executeIntent(intent, ctx.deliveryCount, {
+        api,
+        logger,
+        onOutcome: (kind, outcome) => metrics.intents.inc({ kind, outcome }),
+        onRejected: (kind, code) => metrics.rejected.inc({ kind, code: String(code ?? "none") }),
+      });
+    } finally {
+      clearInterval(keepAlive);
+    }
+  };
+
+  logger.info({ qps: config.qps, burst: config.burst || 2 * config.qps, concurrency: config.concurrency, maxAckPending }, "consuming intents");
+  deps.onReady?.();
+  await consumeIntents(js, {
+    durable: REMOVER_DURABLE,
+    ackWaitMs: config.ackWaitMs,
+    maxAckPending,
+    logger,
+    signal: deps.signal,
+    handle,
+    onMalformed: async (data, err) => {
+      await deadLetters.send(DLQ_SOURCE, err.message, data);
+      metrics.deadLetters.inc({ source: DLQ_SOURCE });
+    },
+  });
+  await budget.onIdle();
+  // Acks are fire-and-forget publishes: make sure they left before the caller closes the connection.
+  await deps.nc.flush().catch(() => undefined);
+  logger.info("intent consumer drained");
+}
