@@ -90,7 +90,8 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
       ),
     );
     const budget = splitBudget(sc.qps);
-    const common = ["--kubeconfig", kubeconfigPath, "--nats-url", nats.url, "--partitions", "16"];
+    const common = ["--kubeconfig", kubeconfigPath, "--nats-url", nats.url];
+    const partitioned = ["--partitions", "16"];
     const start = async (name: string, args: string[]): Promise<void> => {
       const port = await freeLoopbackPort();
       const child = spawnJobtallyChild([...args, ...common, "--http-port", String(port)], { name, logFile: log(name), env: { LOG_LEVEL: "warn" } });
@@ -98,8 +99,8 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
       services[name] = { child, port };
     };
     await start("finalizer-remover", ["finalizer-remover", "--qps", String(budget.removerQps), "--burst", String(2 * budget.removerQps), "--concurrency", "64"]);
-    await start("counter", ["counter", "--api-qps", String(budget.counterQps), "--api-burst", String(2 * budget.counterQps), "--events", "all"]);
-    await start("watcher", ["watcher", "--namespace", namespace]);
+    await start("counter", ["counter", ...partitioned, "--api-qps", String(budget.counterQps), "--api-burst", String(2 * budget.counterQps), "--events", "all"]);
+    await start("watcher", ["watcher", ...partitioned, "--namespace", namespace]);
     await waitReady(Object.values(services).map((s) => s.port));
 
     const totalPods = sc.jobs * sc.podsPerJob;

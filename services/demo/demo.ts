@@ -94,10 +94,11 @@ export async function runDemo(config: DemoConfig): Promise<number> {
         ),
       );
     }
-    const common = ["--kubeconfig", kubeconfigPath, "--nats-url", nats.url, "--partitions", String(config.partitions), "--http-port", "0"];
-    children.push(spawnJobtallyChild(["watcher", ...common, "--namespace", namespace], { name: "watcher", logFile: log("watcher") }));
+    const common = ["--kubeconfig", kubeconfigPath, "--nats-url", nats.url, "--http-port", "0"];
+    const partitioned = [...common, "--partitions", String(config.partitions)];
+    children.push(spawnJobtallyChild(["watcher", ...partitioned, "--namespace", namespace], { name: "watcher", logFile: log("watcher") }));
     splitPartitions(config.partitions, config.counters).forEach((set, i) =>
-      children.push(spawnJobtallyChild(["counter", ...common, "--partition-set", set, "--api-qps", "0"], { name: `counter-${i}`, logFile: log(`counter-${i}`) })),
+      children.push(spawnJobtallyChild(["counter", ...partitioned, "--partition-set", set, "--api-qps", "0"], { name: `counter-${i}`, logFile: log(`counter-${i}`) })),
     );
     for (let i = 0; i < config.removers; i++) {
       children.push(spawnJobtallyChild(["finalizer-remover", ...common, "--qps", String(config.qps)], { name: `remover-${i}`, logFile: log(`remover-${i}`) }));

@@ -75,10 +75,11 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   const ns = env.namespace;
   const partitions = String(opts.partitions ?? 4);
   const kubeletPort = await freePort();
-  const common = ["--kubeconfig", env.kubeconfigPath, "--nats-url", nats.url, "--partitions", partitions, "--http-port", "-1"];
+  const common = ["--kubeconfig", env.kubeconfigPath, "--nats-url", nats.url, "--http-port", "-1"];
+  const partitioned = [...common, "--partitions", partitions];
   const args: Record<ServiceName, string[]> = {
-    watcher: ["watcher", ...common, "--namespace", ns, "--sync-marker-interval", "1s", ...(opts.flags?.watcher ?? [])],
-    counter: ["counter", ...common, "--api-qps", "0", "--pod-failure-backoff", "1s", "--pod-failure-backoff-max", "5s", ...(opts.flags?.counter ?? [])],
+    watcher: ["watcher", ...partitioned, "--namespace", ns, "--sync-marker-interval", "1s", ...(opts.flags?.watcher ?? [])],
+    counter: ["counter", ...partitioned, "--api-qps", "0", "--pod-failure-backoff", "1s", "--pod-failure-backoff-max", "5s", ...(opts.flags?.counter ?? [])],
     "finalizer-remover": ["finalizer-remover", ...common, "--qps", "0", ...(opts.flags?.["finalizer-remover"] ?? [])],
     "kubelet-sim": [
       "kubelet-sim",

@@ -69,8 +69,8 @@ test("the counters' partition sets cover every partition exactly once", () => {
   const seen = new Array(partitions).fill(0);
   for (const set of sets) {
     for (const part of set.split(",")) {
-      const [lo, hi] = part.split("-").map(Number);
-      for (let p = lo as number; p <= (hi ?? lo) as number; p++) seen[p]++;
+      const [lo = 0, hi = lo] = part.split("-").map(Number);
+      for (let p = lo; p <= hi; p++) seen[p]++;
     }
   }
   assert.deepEqual(seen, new Array(partitions).fill(1));
