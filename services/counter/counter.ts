@@ -12,9 +12,9 @@ import type { KubeClients } from "../../shared/kube/client.js";
 import { createApiBudget } from "../../shared/kube/rate-limit.js";
 import { apiErrorInfo } from "../../shared/kube/errors.js";
 import type { CounterMetrics } from "../../shared/observability/metrics.js";
-import { DeadLetters, IntentPublisher, followView, purgeSubjectUpTo, type ViewEntry, type ViewFollower } from "../../shared/nats/index.js";
-import { partitionViewFilter } from "../../shared/view/subjects.js";
-import { NO_OWNER_TOKEN } from "../../shared/constants.js";
+import { DeadLetters, IntentPublisher, followView, deleteViewRecord, type ViewEntry, type ViewFollower } from "../../shared/nats/index.js";
+import { parseViewSubject } from "../../shared/view/subjects.js";
+import { NO_OWNER_TOKEN, VIEW_SUBJECT_PREFIX } from "../../shared/constants.js";
 import type { ConfigOf } from "../../shared/config/options.js";
 import { parsePartitionSet } from "../../shared/partition.js";
 import { JobState } from "./job-state.js";
@@ -40,7 +40,6 @@ interface PartitionState {
   jobs: Map<string, JobState>;
   caughtUp: boolean;
   synced: boolean;
-  follower: ViewFollower | null;
 }
 
 export interface RunningCounter {
@@ -94,10 +93,11 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
         timed("update", "jobs/status", () => kube.batch.replaceNamespacedJobStatus({ name: job.metadata?.name ?? "", namespace: job.metadata?.namespace ?? "", body: job }), 2),
       readJob: (namespace, name) => timed("get", "jobs", () => kube.batch.readNamespacedJobStatus({ name, namespace }), 2),
       publishIntents: (list) => intents.publishAll(list),
-      purge: (subject, seq) =>
-        purgeSubjectUpTo(deps.nc, subject, seq).catch((err: unknown) => {
+      purge: (subject, seq) => {
+        return deleteViewRecord(deps.nc, seq).catch((err: unknown) => {
           logger.warn({ subject, err: String(err) }, "purge of a settled view record failed (harmless; retried on the next replay)");
-        }),
+        });
+      },
       recordEvents: (job, events) => recordEvents(job, events),
       now,
       random: deps.random ?? Math.random,
@@ -165,6 +165,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
       p.jobs.set(uid, state);
     }
     const change = r.kind === "job" ? state.applyJobRecord(r, e.subject, e.seq) : state.applyPodRecord(r, e.subject, e.seq);
+    if (logger.isLevelEnabled("trace")) logger.trace({ partition: p.id, seq: e.seq, subject: e.subject, rv: r.resourceVersion, change, gone: r.gone }, "view record");
     if (change === "none" || !(p.caughtUp && p.synced)) return;
     const key = jobKey(p.id, uid);
     if (change === "job-spec" || change === "job-gone") scheduler.enqueueSyncJobImmediately(key);
@@ -221,29 +222,34 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
   }, 2000);
   statsTimer.unref();
 
-  for (const id of owned) {
-    const p: PartitionState = { id, jobs: new Map(), caughtUp: false, synced: false, follower: null };
-    partitions.set(id, p);
-    p.follower = followView(js, {
-      filter: partitionViewFilter(id),
-      logger: logger.child({ partition: id }),
-      onEntry: (e) => onEntry(p, e),
-      onCaughtUp: () => {
+  for (const id of owned) partitions.set(id, { id, jobs: new Map(), caughtUp: false, synced: false });
+  // One follower over the whole view (see followView on why not one filtered consumer per
+  // partition); records of partitions this counter does not own are skipped.
+  const follower: ViewFollower = followView(js, {
+    filter: `${VIEW_SUBJECT_PREFIX}.>`,
+    logger,
+    onEntry: (e) => {
+      const parsed = parseViewSubject(e.subject);
+      const p = parsed ? partitions.get(parsed.partition) : undefined;
+      if (p) onEntry(p, e);
+    },
+    onCaughtUp: () => {
+      for (const p of partitions.values()) {
         p.caughtUp = true;
-        logger.info({ partition: id, jobs: p.jobs.size }, "view replayed");
-        if (!p.synced) logger.info({ partition: id }, "waiting for a watcher sync marker before acting on this partition");
+        if (!p.synced) logger.info({ partition: p.id }, "waiting for a watcher sync marker before acting on this partition");
         maybeReady(p);
-      },
-      onMalformed: (subject, data, err) => {
-        metrics.deadLetters.inc({ source: "view" });
-        void deadLetters.send("view", err.message, data, { subject, partition: String(id) });
-      },
-    });
-  }
+      }
+      logger.info({ partitions: owned.length }, "view replayed");
+    },
+    onMalformed: (subject, data, err) => {
+      metrics.deadLetters.inc({ source: "view" });
+      void deadLetters.send("view", err.message, data, { subject });
+    },
+  });
 
   const done = (async () => {
     await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
-    for (const p of partitions.values()) await p.follower?.stop();
+    await follower.stop();
     await scheduler.drain();
     await api.onIdle();
     clearInterval(statsTimer);

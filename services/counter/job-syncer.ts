@@ -64,6 +64,21 @@ export class JobSyncer {
       options: this.opts.syncOptions,
     });
     state.finishedSinceSync = 0;
+    this.deps.logger.debug(
+      {
+        job: state.key,
+        partition: state.partition,
+        pods: state.pods.size,
+        write: plan.status !== null,
+        counted: plan.counted.length,
+        removals: plan.removals.length,
+        creations: plan.creations.length,
+        deletions: plan.deletions.length,
+        inFlight: { removals: state.removalsInFlight.size, creations: state.creationsInFlight.size, deletions: state.deletionsInFlight.size },
+        requeueAfterMs: plan.requeueAfterMs,
+      },
+      "job sync planned",
+    );
 
     if (plan.status !== null) {
       const written = await this.writeStatus(state, job, plan, attempt);

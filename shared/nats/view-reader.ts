@@ -10,7 +10,7 @@ import type { ConsumerMessages, JetStreamClient, JetStreamManager, OrderedConsum
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { backoffDelayMs, sleep } from "../backoff.js";
-import { VIEW_STREAM } from "../constants.js";
+import { VIEW_STREAM, VIEW_SUBJECT_PREFIX } from "../constants.js";
 import type { Logger } from "../observability/logger.js";
 import { silentLogger } from "../observability/logger.js";
 import type { ViewRecord } from "../view/records.js";
@@ -43,6 +43,8 @@ export interface ViewFollower {
 }
 
 const RESTART_BACKOFF = { baseMs: 200, maxMs: 5_000 };
+/** How long a follower may sit idle behind the stream before it is recreated. */
+const STALL_CHECK_MS = 2_000;
 
 /**
  * When the replay counts as complete: the last sequence stored under the filter at start (0 if
@@ -76,10 +78,12 @@ export function followView(js: JetStreamClient, opts: FollowViewOptions): ViewFo
       target = await replayTarget(jsm, opts.filter);
       if (target === 0) markCaughtUp();
     }
+    // A filter equal to the whole stream is sent as no filter at all (the server's cheaper path).
+    const filter = opts.filter === `${VIEW_SUBJECT_PREFIX}.>` ? {} : { filter_subjects: opts.filter };
     const cfg: Partial<OrderedConsumerOptions> =
       lastSeq === 0
-        ? { filter_subjects: opts.filter, deliver_policy: DeliverPolicy.All }
-        : { filter_subjects: opts.filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSeq + 1 };
+        ? { ...filter, deliver_policy: DeliverPolicy.All }
+        : { ...filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSeq + 1 };
     const consumer = await js.consumers.get(VIEW_STREAM, cfg);
     const iter = await consumer.consume();
     messages = iter;
@@ -88,28 +92,53 @@ export function followView(js: JetStreamClient, opts: FollowViewOptions): ViewFo
     void (async () => {
       for await (const s of iter.status()) {
         if (s.type === "heartbeat" && !caughtUp && target > 0 && s.lastStreamSequence >= target) markCaughtUp();
-        else if (s.type === "ordered_consumer_recreated") opts.logger.info({ filter: opts.filter, name: s.name }, "view consumer recreated");
-        else if (s.type === "heartbeats_missed" && s.count % 5 === 2) opts.logger.warn({ filter: opts.filter, count: s.count }, "view consumer missed heartbeats");
+        else if (s.type === "ordered_consumer_recreated" || s.type === "reset") opts.logger.info({ filter: opts.filter, status: s.type, lastSeq }, "view consumer recreated");
+        else if (s.type === "heartbeats_missed") {
+          if (s.count % 5 === 2) opts.logger.warn({ filter: opts.filter, count: s.count }, "view consumer missed heartbeats");
+        } else if (s.type !== "heartbeat" && s.type !== "next") opts.logger.debug({ filter: opts.filter, status: s }, "view consumer status");
       }
     })().catch(() => undefined);
-    for await (const m of iter) {
-      lastSeq = m.seq;
-      try {
-        const record = parseViewRecord(m.data);
-        opts.onEntry({ subject: m.subject, seq: m.seq, record });
-      } catch (err) {
-        opts.onMalformed(m.subject, m.data, err as Error);
+    // Watchdog: a consumer moved past the end of the stream (as a purge-by-sequence does on
+    // nats-server 2.9) or otherwise wedged stops delivering while the stream holds newer records.
+    // When idle and the stream has a newer message for the filter, recreate from the last seq read.
+    let lastDeliveryAt = Date.now();
+    const watchdog = setInterval(() => {
+      if (Date.now() - lastDeliveryAt < STALL_CHECK_MS) return;
+      void replayTarget(jsm, opts.filter)
+        .then((newest) => {
+          if (newest > lastSeq && Date.now() - lastDeliveryAt >= STALL_CHECK_MS) {
+            opts.logger.warn({ filter: opts.filter, lastSeq, newest }, "view consumer stalled behind the stream; recreating");
+            iter.stop();
+          }
+        })
+        .catch(() => undefined);
+    }, STALL_CHECK_MS);
+    watchdog.unref();
+    try {
+      for await (const m of iter) {
+        lastDeliveryAt = Date.now();
+        lastSeq = m.seq;
+        try {
+          const record = parseViewRecord(m.data);
+          opts.onEntry({ subject: m.subject, seq: m.seq, record });
+        } catch (err) {
+          opts.onMalformed(m.subject, m.data, err as Error);
+        }
+        if (!caughtUp && (m.seq >= target || m.info.pending === 0)) markCaughtUp();
+        if (stopping.signal.aborted) break;
       }
-      if (!caughtUp && (m.seq >= target || m.info.pending === 0)) markCaughtUp();
-      if (stopping.signal.aborted) break;
+    } finally {
+      clearInterval(watchdog);
     }
   };
 
   const loop = (async () => {
     for (let attempt = 1; !stopping.signal.aborted; attempt++) {
       try {
+        const before = lastSeq;
         await runOnce();
         if (stopping.signal.aborted) break;
+        if (lastSeq > before) attempt = 0; // it delivered: the next recreation starts without backoff
         opts.logger.warn({ filter: opts.filter, lastSeq }, "view consumer ended; recreating");
       } catch (err) {
         if (stopping.signal.aborted) break;
@@ -167,9 +196,14 @@ export async function readViewSnapshot(js: JetStreamClient, filter: string, opts
  * nats-server 2.9.10 pitfall: a filtered purge with `seq: 1` purges the whole subject (the
  * sequence is ignored when <= 1), so `seq` 0 is a no-op here and never sent.
  */
-export async function purgeSubjectUpTo(nc: NatsConnection, subject: string, seq: number): Promise<void> {
+export async function deleteViewRecord(nc: NatsConnection, seq: number): Promise<void> {
   if (!Number.isInteger(seq) || seq < 1) return;
   const jsm = await jetstreamManager(nc, { checkAPI: false });
-  // PurgeBySeq: "up to but not including" this sequence.
-  await jsm.streams.purge(VIEW_STREAM, { filter: subject, seq: seq + 1 });
+  // Deletes exactly that message (if a newer record replaced it, it is gone already). Not a
+  // filtered purge: on nats-server 2.9 a purge with a sequence moves every consumer of the stream
+  // forward to that sequence, so live readers skip other subjects' records (reproduced in
+  // test/unit/nats/view-reader.test.ts, "settled records are deleted without making readers skip").
+  await jsm.streams.deleteMessage(VIEW_STREAM, seq, false).catch((err: unknown) => {
+    if (!/no message found|not found/i.test(String((err as Error)?.message))) throw err;
+  });
 }

@@ -39,6 +39,7 @@ export function createCounterMetrics(registry: Registry) {
     }),
     statusWrites: new Counter({ name: "jobtally_job_status_writes_total", help: "Job status writes, by outcome", labelNames: ["outcome"], registers: [registry] }),
     intentsPublished: new Counter({ name: "jobtally_intents_published_total", help: "Intents published to the work queue", labelNames: ["kind"], registers: [registry] }),
+
     viewRecordsConsumed: new Counter({ name: "jobtally_view_records_consumed_total", help: "View records consumed, by kind", labelNames: ["kind"], registers: [registry] }),
     deadLetters: new Counter({ name: "jobtally_dead_letters_total", help: "Records sent to the dead-letter stream", labelNames: ["source"], registers: [registry] }),
     partitionsOwned: new Gauge({ name: "jobtally_partitions_owned", help: "Partitions this counter owns", registers: [registry] }),

@@ -2,7 +2,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { VIEW_STREAM } from "../../../shared/constants.js";
-import { followView, purgeSubjectUpTo, readViewSnapshot, type ViewEntry } from "../../../shared/nats/view-reader.js";
+import { deleteViewRecord, followView, readViewSnapshot, type ViewEntry } from "../../../shared/nats/view-reader.js";
 import { silentLogger } from "../../../shared/observability/logger.js";
 import { eventually, natsFixture, podView, syncMarker, type NatsFixture } from "./fixtures.js";
 
@@ -106,17 +106,57 @@ describe("view reader", () => {
     await follower.stop();
   });
 
-  test("purgeSubjectUpTo removes the message at or below the sequence and keeps a newer one", async () => {
+  test("deleteViewRecord removes that record and never a newer one of the same key", async () => {
     const jsm = await jetstreamManager(f.nc);
     const a1 = await f.js.publish("jobtally.view.6.j.pod.a", json(podView("a", "1", { gone: true })));
-    await purgeSubjectUpTo(f.nc, "jobtally.view.6.j.pod.a", a1.seq);
+    await deleteViewRecord(f.nc, a1.seq);
     assert.equal(await jsm.streams.getMessage(VIEW_STREAM, { last_by_subj: "jobtally.view.6.j.pod.a" }), null);
 
     const b1 = await f.js.publish("jobtally.view.6.j.pod.b", json(podView("b", "1", { gone: true })));
     const b2 = await f.js.publish("jobtally.view.6.j.pod.b", json(podView("b", "2")));
-    await purgeSubjectUpTo(f.nc, "jobtally.view.6.j.pod.b", b1.seq);
+    await deleteViewRecord(f.nc, b1.seq);
     assert.equal((await jsm.streams.getMessage(VIEW_STREAM, { last_by_subj: "jobtally.view.6.j.pod.b" }))?.seq, b2.seq);
-    await purgeSubjectUpTo(f.nc, "jobtally.view.6.j.pod.b", 0);
+    await deleteViewRecord(f.nc, 0);
     assert.equal((await jsm.streams.getMessage(VIEW_STREAM, { last_by_subj: "jobtally.view.6.j.pod.b" }))?.seq, b2.seq);
   });
+
+  // Regression: the counter used to purge settled tombstones with a filtered purge-by-sequence,
+  // and nats-server 2.9 then moved every live consumer of the stream past that sequence: the
+  // follower silently skipped other keys' records and Jobs stalled with UIDs never counted.
+  test("settled records are deleted without making readers skip other keys' records", async () => {
+    const jsm = await jetstreamManager(f.nc);
+    const seen = new Map<string, number>();
+    const deletions: Promise<void>[] = [];
+    const follower = followView(f.js, {
+      filter: "jobtally.view.>",
+      logger: silentLogger(),
+      onEntry: (e) => {
+        if ((seen.get(e.subject) ?? 0) < e.seq) seen.set(e.subject, e.seq);
+        // Like the counter: settled tombstones are deleted as soon as they are read.
+        if (e.record.kind === "pod" && e.record.uid.endsWith("7")) deletions.push(deleteViewRecord(f.nc, e.seq));
+      },
+      onCaughtUp: () => undefined,
+      onMalformed: () => undefined,
+    });
+    const keys = 2000;
+    for (let wave = 0; wave < 5; wave++) {
+      const acks: Promise<unknown>[] = [];
+      for (let k = 0; k < keys; k++) {
+        acks.push(f.js.publish(`jobtally.view.7.j.pod.k${k}`, json(podView(`k${k}`, String(wave + 1), { gone: wave === 4 }))));
+        if (acks.length >= 500) await Promise.all(acks.splice(0));
+      }
+      await Promise.all(acks);
+    }
+    await eventually(async () => {
+      for (let k = 0; k < keys; k++) {
+        const subject = `jobtally.view.7.j.pod.k${k}`;
+        const last = await jsm.streams.getMessage(VIEW_STREAM, { last_by_subj: subject });
+        if (last && (seen.get(subject) ?? 0) < last.seq) return false;
+      }
+      return true;
+    }, 20_000, "the follower to have read the latest record of every key");
+    await Promise.all(deletions);
+    await follower.stop();
+  });
+
 });
