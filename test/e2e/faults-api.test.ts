@@ -50,6 +50,8 @@ describe("API server faults", { timeout: 600_000 }, () => {
       await p.createJob({ name, completions: 300, parallelism: 30, backoffLimit: UNLIMITED });
       const job = await p.waitForJobFinished(name, 300_000);
       assert.equal(conditionOf(job, "Complete")?.status, "True");
+      const metrics = await (await fetch(new URL("/metrics", p.env.simulatorUrl as string))).text();
+      for (const code of ["409", "429", "500", "503"]) assert.match(metrics, new RegExp(`kube_sim_requests_total\\{[^}]*code="${code}"`), `the simulator answered ${code}`);
       await clearFaults(p);
       await assertCountsMatchKubelet(p, job);
     } finally {
@@ -57,14 +59,27 @@ describe("API server faults", { timeout: 600_000 }, () => {
     }
   });
 
-  test("watches cut every 2 s and the history compacted every 3 s (410 Gone → relist) leave counts exact", async (t) => {
+  test("watches cut, and the history compacted while watchers reconnect (410 Gone → relist), leave counts exact", async (t) => {
     if (!p.env.isSimulator) return t.skip(SIMULATOR_ONLY);
-    await setFaults(p, { watchCutSeconds: 2, compactEverySeconds: 3 });
+    const admin = (path: string): Promise<Response> => fetch(new URL(path, p.env.simulatorUrl as string), { method: "POST" });
+    await setFaults(p, { watchCutSeconds: 2 });
     try {
       const name = "watch-cuts";
       await p.createJob({ name, completions: 300, parallelism: 30, backoffLimit: UNLIMITED });
+      // Slow every request down, cut the watches, and compact while they come back: a watcher
+      // resuming from its last resourceVersion then finds it compacted and must relist.
+      for (let i = 0; i < 4; i++) {
+        await setFaults(p, { latencyMs: 400 });
+        await admin("/admin/cut-watches");
+        await new Promise((r) => setTimeout(r, 200));
+        await admin("/admin/compact");
+        await new Promise((r) => setTimeout(r, 600));
+        await setFaults(p, { latencyMs: 0 });
+        await new Promise((r) => setTimeout(r, 1000));
+      }
       const job = await p.waitForJobFinished(name, 300_000);
       assert.equal(conditionOf(job, "Complete")?.status, "True");
+      assert.match(p.services.watcher.logs(), /410 Gone\): relisting/, "the watcher relisted after a 410");
       await clearFaults(p);
       await assertCountsMatchKubelet(p, job);
     } finally {

@@ -142,7 +142,17 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
           },
         },
       };
-      return env.batch.createNamespacedJob({ namespace: ns, body: job });
+      // The API may be injecting faults: retry 5xx/429; an AlreadyExists after a retry is ours.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await env.batch.createNamespacedJob({ namespace: ns, body: job });
+        } catch (err) {
+          const code = (err as { code?: number }).code ?? 0;
+          if (code === 409 && attempt > 1) return env.batch.readNamespacedJob({ name: spec.name, namespace: ns });
+          if (attempt >= 20 || !(code === 429 || code >= 500)) throw err;
+          await new Promise((r) => setTimeout(r, 100 * attempt));
+        }
+      }
     },
     readJob: (name) => env.batch.readNamespacedJob({ name, namespace: ns }),
     async waitForJobFinished(name, timeoutMs) {
