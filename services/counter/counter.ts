@@ -12,7 +12,7 @@ import type { KubeClients } from "../../shared/kube/client.js";
 import { createApiBudget } from "../../shared/kube/rate-limit.js";
 import { apiErrorInfo } from "../../shared/kube/errors.js";
 import type { CounterMetrics } from "../../shared/observability/metrics.js";
-import { DeadLetters, IntentPublisher, followView, deleteViewRecord, type ViewEntry, type ViewFollower } from "../../shared/nats/index.js";
+import { DeadLetters, IntentPublisher, followView, deleteViewRecord, onReconnect, type ViewEntry, type ViewFollower } from "../../shared/nats/index.js";
 import { parseViewSubject } from "../../shared/view/subjects.js";
 import { NO_OWNER_TOKEN, VIEW_SUBJECT_PREFIX } from "../../shared/constants.js";
 import type { ConfigOf } from "../../shared/config/options.js";
@@ -57,7 +57,13 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
   const intents = new IntentPublisher(js, { logger });
   const deadLetters = new DeadLetters(js, { logger });
   const api: PQueue = createApiBudget({ qps: config.apiQps, burst: config.apiBurst, concurrency: Math.max(4, config.syncConcurrency) });
-  const partitions = new Map<number, PartitionState>();
+  let partitions = new Map<number, PartitionState>();
+  let readyResolve!: () => void;
+  const ready = new Promise<void>((r) => (readyResolve = r));
+  let readyCount = 0;
+  /** Sync markers must come from a watcher epoch above this (raised when NATS came back). */
+  let minMarkerEpoch = 0;
+  let maxMarkerEpochSeen = 0;
   const attempts = new Map<string, number>();
   metrics.partitionsOwned.set(owned.length);
 
@@ -151,7 +157,8 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     const r = e.record;
     metrics.viewRecordsConsumed.inc({ kind: r.kind });
     if (r.kind === "sync") {
-      if (!p.synced) {
+      maxMarkerEpochSeen = Math.max(maxMarkerEpochSeen, r.epoch);
+      if (!p.synced && r.epoch > minMarkerEpoch) {
         p.synced = true;
         maybeReady(p);
       }
@@ -173,9 +180,6 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     else scheduler.enqueueSyncJobBatched(key);
   }
 
-  let readyResolve!: () => void;
-  const ready = new Promise<void>((r) => (readyResolve = r));
-  let readyCount = 0;
   function maybeReady(p: PartitionState): void {
     if (!(p.caughtUp && p.synced)) return;
     readyCount++;
@@ -222,30 +226,52 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
   }, 2000);
   statsTimer.unref();
 
-  for (const id of owned) partitions.set(id, { id, jobs: new Map(), caughtUp: false, synced: false });
-  // One follower over the whole view (see followView on why not one filtered consumer per
-  // partition); records of partitions this counter does not own are skipped.
-  const follower: ViewFollower = followView(js, {
-    filter: `${VIEW_SUBJECT_PREFIX}.>`,
-    logger,
-    onEntry: (e) => {
-      const parsed = parseViewSubject(e.subject);
-      const p = parsed ? partitions.get(parsed.partition) : undefined;
-      if (p) onEntry(p, e);
-    },
-    onCaughtUp: () => {
-      for (const p of partitions.values()) {
-        p.caughtUp = true;
-        if (!p.synced) logger.info({ partition: p.id }, "waiting for a watcher sync marker before acting on this partition");
-        maybeReady(p);
-      }
-      logger.info({ partitions: owned.length }, "view replayed");
-    },
-    onMalformed: (subject, data, err) => {
-      metrics.deadLetters.inc({ source: "view" });
-      void deadLetters.send("view", err.message, data, { subject });
-    },
+  let follower: ViewFollower = startSession();
+  // After NATS comes back, what the counter derived from the stream may be ahead of the stream (a
+  // killed single-node server can lose acknowledged writes and reuse their sequence numbers):
+  // rebuild everything from a fresh replay, and act again only on a sync marker of a newer watcher
+  // epoch, written after the watcher itself re-read the view and relisted.
+  onReconnect(deps.nc, () => {
+    if (signal.aborted) return;
+    logger.warn({ minMarkerEpoch: maxMarkerEpochSeen }, "NATS came back: rebuilding the counter's state from a fresh replay of the view");
+    minMarkerEpoch = maxMarkerEpochSeen;
+    const old = follower;
+    follower = startSession();
+    void old.stop();
   });
+
+  /** A fresh set of partitions and one follower over the whole view. */
+  function startSession(): ViewFollower {
+    const session = new Map<number, PartitionState>();
+    for (const id of owned) session.set(id, { id, jobs: new Map(), caughtUp: false, synced: false });
+    partitions = session;
+    readyCount = 0;
+    metrics.partitionsReady.set(0);
+    // Records of partitions this counter does not own are skipped.
+    return followView(js, {
+      filter: `${VIEW_SUBJECT_PREFIX}.>`,
+      logger,
+      onEntry: (e) => {
+        if (partitions !== session) return;
+        const parsed = parseViewSubject(e.subject);
+        const p = parsed ? session.get(parsed.partition) : undefined;
+        if (p) onEntry(p, e);
+      },
+      onCaughtUp: () => {
+        if (partitions !== session) return;
+        for (const p of session.values()) {
+          p.caughtUp = true;
+          if (!p.synced) logger.info({ partition: p.id }, "waiting for a watcher sync marker before acting on this partition");
+          maybeReady(p);
+        }
+        logger.info({ partitions: owned.length }, "view replayed");
+      },
+      onMalformed: (subject, data, err) => {
+        metrics.deadLetters.inc({ source: "view" });
+        void deadLetters.send("view", err.message, data, { subject });
+      },
+    });
+  }
 
   const done = (async () => {
     await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));

@@ -102,6 +102,19 @@ export class JobState {
     for (const [uid, at] of this.deletionsInFlight) if (nowMs - at > expectationsTimeoutMs) this.deletionsInFlight.delete(uid);
   }
 
+  /** ms until the oldest in-flight entry expires (so a sync re-plans it even if no event comes), or null. */
+  msUntilInFlightExpiry(nowMs: number, expectationsTimeoutMs: number, removalRepublishMs: number): number | null {
+    let soonest: number | null = null;
+    const consider = (atMs: number, timeoutMs: number): void => {
+      const due = atMs + timeoutMs - nowMs;
+      if (soonest === null || due < soonest) soonest = due;
+    };
+    for (const at of this.removalsInFlight.values()) consider(at, removalRepublishMs);
+    for (const e of this.creationsInFlight.values()) consider(e.atMs, expectationsTimeoutMs);
+    for (const at of this.deletionsInFlight.values()) consider(at, expectationsTimeoutMs);
+    return soonest === null ? null : Math.max(0, soonest) + 1;
+  }
+
   /** UIDs in the ledger's uncounted lists. */
   uncountedUIDs(): Set<string> {
     const u = this.ledger?.status?.uncountedTerminatedPods;

@@ -88,7 +88,9 @@ export class JobSyncer {
     await this.publish(state, plan, now);
     if (plan.events.length > 0 && state.ledger) this.deps.recordEvents(state.ledger, plan.events);
     await this.purgeSettled(state);
-    return { kind: "done", requeueAfterMs: plan.requeueAfterMs, finished: plan.finished };
+    const expiry = state.msUntilInFlightExpiry(this.deps.now(), this.opts.expectationsTimeoutMs, this.opts.removalRepublishMs);
+    const requeueAfterMs = plan.requeueAfterMs === null ? expiry : expiry === null ? plan.requeueAfterMs : Math.min(plan.requeueAfterMs, expiry);
+    return { kind: "done", requeueAfterMs, finished: plan.finished };
   }
 
   private async writeStatus(state: JobState, job: V1Job, plan: SyncPlan, attempt: number): Promise<SyncOutcome> {
@@ -213,7 +215,7 @@ export class JobSyncer {
       if (state.jobSubject) await this.deps.purge(state.jobSubject, state.jobSeq);
       return { kind: "forget" };
     }
-    return { kind: "done", requeueAfterMs: null, finished: true };
+    return { kind: "done", requeueAfterMs: state.msUntilInFlightExpiry(now, this.opts.expectationsTimeoutMs, this.opts.removalRepublishMs), finished: true };
   }
 
   /**

@@ -68,6 +68,15 @@ export class WatcherState {
     }
   }
 
+  get currentEpoch(): number {
+    return this.epoch;
+  }
+
+  /** Markers of a new session continue the numbering of the last one. */
+  raiseEpoch(atLeast: number): void {
+    this.epoch = Math.max(this.epoch, atLeast);
+  }
+
   get knownPods(): number {
     return this.pods.size;
   }

@@ -14,6 +14,8 @@ import { jobToWire } from "../../shared/kube/serialization.js";
 import { LABEL_CONTROLLER_UID, VIEW_SUBJECT_PREFIX } from "../../shared/constants.js";
 import { ViewPublisher } from "../../shared/nats/view-publisher.js";
 import { readViewSnapshot } from "../../shared/nats/view-reader.js";
+import { onReconnect } from "../../shared/nats/connection.js";
+import { sleep } from "../../shared/backoff.js";
 import type { ConfigOf } from "../../shared/config/options.js";
 import { runListWatch } from "../../shared/kube/list-watch.js";
 import { WatcherState, type Publication } from "./watcher-state.js";
@@ -38,127 +40,155 @@ export interface RunningWatcher {
 }
 
 export function startWatcher(config: WatcherConfig, deps: WatcherDeps): RunningWatcher {
-  const { kube, logger, signal, metrics } = deps;
+  const { logger, signal } = deps;
+  const watcherId = config.watcherId || `${os.hostname()}-${process.pid}`;
+  let readyResolve!: () => void;
+  const ready = new Promise<void>((r) => (readyResolve = r));
+  let session: AbortController | null = null;
+  // A NATS server that was killed may have lost acknowledged writes: start a new session, which
+  // re-reads the view, relists, and publishes whatever the view lacks (tombstones included).
+  onReconnect(deps.nc, () => {
+    if (session && !session.signal.aborted) {
+      logger.warn("NATS came back: re-reading the view and relisting");
+      session.abort();
+    }
+  });
+  const done = (async () => {
+    let epoch = 0;
+    while (!signal.aborted) {
+      session = new AbortController();
+      const stop = (): void => session?.abort();
+      signal.addEventListener("abort", stop, { once: true });
+      try {
+        epoch = await runSession(config, deps, watcherId, epoch, session.signal, readyResolve);
+      } catch (err) {
+        if (!signal.aborted) logger.error({ err: String(err) }, "watcher session failed; starting again");
+        await sleep(1000, signal);
+      } finally {
+        signal.removeEventListener("abort", stop);
+      }
+    }
+  })();
+  return { ready, done };
+}
+
+/** One session: replay the view, list Jobs then Pods, publish the differences, follow the watches. */
+async function runSession(
+  config: WatcherConfig,
+  deps: WatcherDeps,
+  watcherId: string,
+  previousEpoch: number,
+  signal: AbortSignal,
+  onReady: () => void,
+): Promise<number> {
+  const { kube, logger, metrics } = deps;
   const now = deps.now ?? Date.now;
   const js = jetstream(deps.nc);
   const publisher = new ViewPublisher(js, { logger });
-  const watcherId = config.watcherId || `${os.hostname()}-${process.pid}`;
   const state = new WatcherState({ ...config, watcherId });
   const podSelector = config.podLabelSelector || (config.manageAllJobs ? "" : LABEL_CONTROLLER_UID);
-
   let jobsListed = false;
   let podsListed = false;
   let latestRv = "0";
-  let markersDue = false;
-  let readyResolve!: () => void;
-  const ready = new Promise<void>((r) => (readyResolve = r));
 
   const publishAll = (pubs: Publication[]): Promise<void>[] =>
     pubs.map((p) => {
       metrics.published.inc({ kind: p.record.kind });
       return publisher.publish(p.subject, p.record, { dedupId: p.dedupId, resourceVersion: p.resourceVersion }).catch((err: unknown) => {
-        logger.error({ err: String(err), subject: p.subject }, "view publish failed");
+        if (!signal.aborted) logger.error({ err: String(err), subject: p.subject }, "view publish failed");
       });
     });
-
   const writeMarkers = async (newEpoch: boolean): Promise<void> => {
     await Promise.all(publishAll(state.syncMarkers(latestRv, now(), newEpoch)));
   };
+  const noteProgress = (rv: string): void => {
+    if (/^\d+$/.test(rv) && (latestRv === "0" || BigInt(rv) > BigInt(latestRv))) latestRv = rv;
+  };
 
-  const done = (async () => {
-    const snapshot = await readViewSnapshot(js, `${VIEW_SUBJECT_PREFIX}.>`);
-    for (const e of snapshot) publisher.seed(e.subject, e.seq, e.record.kind === "sync" ? e.record.listResourceVersion : e.record.resourceVersion);
-    state.seed(snapshot.map((e) => e.record));
-    logger.info({ records: snapshot.length, pods: state.knownPods, jobs: state.knownManagedJobs }, "view replayed");
+  const snapshot = await readViewSnapshot(js, `${VIEW_SUBJECT_PREFIX}.>`);
+  for (const e of snapshot) publisher.seed(e.subject, e.seq, e.record.kind === "sync" ? e.record.listResourceVersion : e.record.resourceVersion);
+  state.seed(snapshot.map((e) => e.record));
+  state.raiseEpoch(previousEpoch);
+  logger.info({ records: snapshot.length, pods: state.knownPods, jobs: state.knownManagedJobs }, "view replayed");
 
-    const markerTimer = setInterval(() => {
-      if (jobsListed && podsListed && markersDue) {
-        markersDue = false;
-        void writeMarkers(false);
-      }
-    }, config.syncMarkerIntervalMs);
-    markerTimer.unref();
+  // Markers say "the view is complete as of this resourceVersion": written only once both lists
+  // are published, then refreshed periodically so a counter that just started sees a fresh one.
+  const markerTimer = setInterval(() => {
+    if (jobsListed && podsListed) void writeMarkers(false);
+  }, config.syncMarkerIntervalMs);
+  markerTimer.unref();
 
-    const afterList = async (which: "jobs" | "pods"): Promise<void> => {
-      if (which === "jobs") jobsListed = true;
-      else podsListed = true;
-      await publisher.flush();
-      if (jobsListed && podsListed) {
-        await writeMarkers(true);
-        metrics.relists.inc({ resource: which });
-        readyResolve();
-      }
-    };
-
-    const jobLoop = runListWatch<V1Job>({
-      resource: "jobs",
-      kubeConfig: kube.kubeConfig,
-      watchPath: config.namespace ? `/apis/batch/v1/namespaces/${config.namespace}/jobs` : "/apis/batch/v1/jobs",
-      pageSize: config.listPageSize,
-      listPage: async (token, limit) => {
-        const list = config.namespace
-          ? await kube.batch.listNamespacedJob({ namespace: config.namespace, _continue: token, limit })
-          : await kube.batch.listJobForAllNamespaces({ _continue: token, limit });
-        return { items: list.items.map(jobToWire), resourceVersion: list.metadata?.resourceVersion ?? "0", continueToken: list.metadata?._continue };
-      },
-      handler: {
-        onListed: async (items, rv) => {
-          publishAll(state.applyJobList(items, rv));
-          await afterList("jobs");
-        },
-        onEvent: (type, job) => {
-          metrics.watchEvents.inc({ resource: "jobs", type });
-          publishAll(state.applyJobEvent(type, job));
-        },
-        onProgress: (rv) => noteProgress(rv),
-      },
-      logger,
-      signal,
-    });
-
-    // Pods are listed once the Jobs are known, so that Pods route to their managed Jobs.
-    await Promise.race([waitUntil(() => jobsListed, signal), jobLoop]);
-    const podLoop = runListWatch<V1Pod>({
-      resource: "pods",
-      kubeConfig: kube.kubeConfig,
-      watchPath: config.namespace ? `/api/v1/namespaces/${config.namespace}/pods` : "/api/v1/pods",
-      labelSelector: podSelector || undefined,
-      pageSize: config.listPageSize,
-      listPage: async (token, limit) => {
-        const labelSelector = podSelector || undefined;
-        const list = config.namespace
-          ? await kube.core.listNamespacedPod({ namespace: config.namespace, _continue: token, limit, labelSelector })
-          : await kube.core.listPodForAllNamespaces({ _continue: token, limit, labelSelector });
-        return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? "0", continueToken: list.metadata?._continue };
-      },
-      handler: {
-        onListed: async (items, rv) => {
-          publishAll(state.applyPodList(items, rv));
-          await afterList("pods");
-        },
-        onEvent: (type, pod) => {
-          metrics.watchEvents.inc({ resource: "pods", type });
-          publishAll(state.applyPodEvent(type, pod));
-        },
-        onProgress: (rv) => noteProgress(rv),
-      },
-      logger,
-      signal,
-    });
-    await Promise.all([jobLoop, podLoop]);
-    clearInterval(markerTimer);
+  const afterList = async (which: "jobs" | "pods"): Promise<void> => {
+    if (which === "jobs") jobsListed = true;
+    else podsListed = true;
+    metrics.relists.inc({ resource: which });
     await publisher.flush();
-    await publisher.close();
-  })();
-
-  function noteProgress(rv: string): void {
-    if (/^\d+$/.test(rv) && (latestRv === "0" || BigInt(rv) > BigInt(latestRv))) {
-      latestRv = rv;
-      markersDue = true;
+    if (jobsListed && podsListed) {
+      await writeMarkers(true);
+      onReady();
     }
-  }
+  };
 
-  return { ready, done };
+  const jobLoop = runListWatch<V1Job>({
+    resource: "jobs",
+    kubeConfig: kube.kubeConfig,
+    watchPath: config.namespace ? `/apis/batch/v1/namespaces/${config.namespace}/jobs` : "/apis/batch/v1/jobs",
+    pageSize: config.listPageSize,
+    listPage: async (token, limit) => {
+      const list = config.namespace
+        ? await kube.batch.listNamespacedJob({ namespace: config.namespace, _continue: token, limit })
+        : await kube.batch.listJobForAllNamespaces({ _continue: token, limit });
+      return { items: list.items.map(jobToWire), resourceVersion: list.metadata?.resourceVersion ?? "0", continueToken: list.metadata?._continue };
+    },
+    handler: {
+      onListed: async (items, rv) => {
+        publishAll(state.applyJobList(items, rv));
+        await afterList("jobs");
+      },
+      onEvent: (type, job) => {
+        metrics.watchEvents.inc({ resource: "jobs", type });
+        publishAll(state.applyJobEvent(type, job));
+      },
+      onProgress: noteProgress,
+    },
+    logger,
+    signal,
+  });
+
+  // Pods are listed once the Jobs are known, so that Pods route to their managed Jobs.
+  await Promise.race([waitUntil(() => jobsListed, signal), jobLoop]);
+  const podLoop = runListWatch<V1Pod>({
+    resource: "pods",
+    kubeConfig: kube.kubeConfig,
+    watchPath: config.namespace ? `/api/v1/namespaces/${config.namespace}/pods` : "/api/v1/pods",
+    labelSelector: podSelector || undefined,
+    pageSize: config.listPageSize,
+    listPage: async (token, limit) => {
+      const labelSelector = podSelector || undefined;
+      const list = config.namespace
+        ? await kube.core.listNamespacedPod({ namespace: config.namespace, _continue: token, limit, labelSelector })
+        : await kube.core.listPodForAllNamespaces({ _continue: token, limit, labelSelector });
+      return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? "0", continueToken: list.metadata?._continue };
+    },
+    handler: {
+      onListed: async (items, rv) => {
+        publishAll(state.applyPodList(items, rv));
+        await afterList("pods");
+      },
+      onEvent: (type, pod) => {
+        metrics.watchEvents.inc({ resource: "pods", type });
+        publishAll(state.applyPodEvent(type, pod));
+      },
+      onProgress: noteProgress,
+    },
+    logger,
+    signal,
+  });
+  await Promise.all([jobLoop, podLoop]);
+  clearInterval(markerTimer);
+  if (!signal.aborted) await publisher.flush();
+  await publisher.close();
+  return state.currentEpoch;
 }
 
 function waitUntil(cond: () => boolean, signal: AbortSignal): Promise<void> {

@@ -72,3 +72,15 @@ function watchStatus(nc: NatsConnection, logger: Logger): void {
     }
   })().catch(() => undefined);
 }
+
+/**
+ * Calls `onReconnect` every time the connection comes back after a disconnect. A JetStream server
+ * that was killed may have lost writes it had already acknowledged (a single node flushes to disk
+ * asynchronously) and may reuse their sequence numbers, so readers and writers that keep state
+ * derived from the streams rebuild it when this fires.
+ */
+export function onReconnect(nc: NatsConnection, onReconnect: () => void): void {
+  void (async () => {
+    for await (const s of nc.status()) if (s.type === "reconnect") onReconnect();
+  })().catch(() => undefined);
+}
