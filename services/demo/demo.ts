@@ -121,6 +121,7 @@ export async function runDemo(config: DemoConfig): Promise<number> {
     const tty = config.progress || process.stderr.isTTY;
     let lastRequests: { at: number; total: number } | null = null;
     let lastDraw = 0;
+    let lastPrint = 0;
     let jobs: V1Job[] = [];
     while (!abort.signal.aborted) {
       jobs = (await batch.listNamespacedJob({ namespace })).items;
@@ -137,7 +138,10 @@ export async function runDemo(config: DemoConfig): Promise<number> {
       }
       const text = renderProgress(progress, rate, Date.now() - t0);
       if (tty) process.stderr.write(`\x1b[${progress.length + 1}F\x1b[J`.repeat(lastDraw > 0 ? 1 : 0) + text + "\n");
-      else if (Date.now() - lastDraw > 5000) process.stderr.write(`${text}\n`);
+      else if (Date.now() - lastPrint > 5000) {
+        process.stderr.write(`${text}\n`);
+        lastPrint = Date.now();
+      }
       lastDraw = Date.now();
       if (progress.every((p) => p.state === "Complete" || p.state === "Failed")) break;
       if (Date.now() - t0 > config.timeoutMs) {
