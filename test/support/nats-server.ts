@@ -3,6 +3,7 @@
  * it on purpose (kill -9, restart on the same port and store) to check recovery, so the handle
  * keeps both across restarts.
  */
+import { freeLoopbackPort } from "../../shared/process/child.js";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
@@ -33,18 +34,6 @@ function assertInstalled(): void {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves once the server sends its INFO line, i.e. it accepts client connections. */
 function probeOnce(port: number): Promise<boolean> {
@@ -99,7 +88,7 @@ export async function startNatsServer(opts: { storeDir?: string } = {}): Promise
 
   // A port found free can be taken before the server binds it: try a few.
   for (let attempt = 1; ; attempt++) {
-    port = await freePort();
+    port = await freeLoopbackPort();
     try {
       await launch();
       break;

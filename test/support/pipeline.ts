@@ -9,7 +9,7 @@ import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { acquireKubeEnv, type KubeEnv } from "./kube-env.js";
 import { startNatsServer, type NatsServerHandle } from "./nats-server.js";
 import { spawnJobtally, waitFor, type ChildHandle } from "./processes.js";
-import { freePort } from "./free-port.js";
+import { freeLoopbackPort } from "../../shared/process/child.js";
 import { DEFAULT_MANAGED_BY, JOB_TRACKING_FINALIZER } from "../../shared/constants.js";
 import type { KubeletRecord } from "../../services/kubelet-sim/record.js";
 
@@ -74,7 +74,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   }
   const ns = env.namespace;
   const partitions = String(opts.partitions ?? 4);
-  const kubeletPort = await freePort();
+  const kubeletPort = await freeLoopbackPort();
   const common = ["--kubeconfig", env.kubeconfigPath, "--nats-url", nats.url, "--http-port", "-1"];
   const partitioned = [...common, "--partitions", partitions];
   const args: Record<ServiceName, string[]> = {

@@ -3,7 +3,7 @@
  * annotations on the Pod override them, so one Pod can be steered (KWOK style) without changing
  * the simulator. Outcomes are drawn from the seed and the Pod's namespace/name only.
  */
-import { uniformFor } from "./prng.js";
+import { uniformFor } from "../../../shared/random.js";
 
 export const ANNOTATION_PREFIX = "kubelet-sim.jobtally.io/";
 export const ANNOTATION_DURATION_MS = `${ANNOTATION_PREFIX}duration-ms`;

@@ -5,7 +5,7 @@
  * it was computed for (a Pod recreated under the same name is another Pod).
  */
 import type { PodFacts } from "./pod-facts.js";
-import { fnv1a32 } from "./prng.js";
+import { fnv1a32 } from "../../../shared/partition.js";
 
 /** Exit code and reason of a container killed because its Pod was deleted (SIGKILL after grace). */
 export const KILLED_EXIT_CODE = 137;

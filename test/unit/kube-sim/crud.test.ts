@@ -91,11 +91,15 @@ describe("kube-sim storage and REST", () => {
 
   test("namespace deletion removes its objects, then the namespace", async () => {
     await s.call("POST", "/api/v1/namespaces", { metadata: { name: "gone" } });
-    await s.call("POST", "/api/v1/namespaces/gone/pods", podBody("p"));
+    // A finalizer holds the Pod, and so the namespace, in Terminating while the test looks at it.
+    await s.call("POST", "/api/v1/namespaces/gone/pods", podBody("p", { finalizers: ["example.com/hold"] }));
     const del = await s.call("DELETE", "/api/v1/namespaces/gone");
     assert.equal(del.body.status.phase, "Terminating");
     const refused = await s.call("POST", "/api/v1/namespaces/gone/pods", podBody("q"));
     assert.equal(refused.status, 403);
+    await s.sim.gcIdle();
+    assert.equal((await s.call("GET", "/api/v1/namespaces/gone")).status, 200, "held by the Pod's finalizer");
+    await s.call("PATCH", "/api/v1/namespaces/gone/pods/p", { metadata: { finalizers: null } }, "application/merge-patch+json");
     await s.sim.gcIdle();
     assert.equal((await s.call("GET", "/api/v1/namespaces/gone/pods/p")).status, 404);
     assert.equal((await s.call("GET", "/api/v1/namespaces/gone")).status, 404);

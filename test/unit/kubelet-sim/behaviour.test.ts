@@ -8,7 +8,7 @@ import {
   RANDOM_FAILURE_EXIT_CODE,
   type BehaviourDefaults,
 } from "../../../services/kubelet-sim/logic/behaviour.js";
-import { uniformFor } from "../../../services/kubelet-sim/logic/prng.js";
+import { uniformFor } from "../../../shared/random.js";
 
 const defaults: BehaviourDefaults = { startDelayMs: 50, durationMs: 1000, durationJitterMs: 0, failProbability: 0, seed: 7 };
 const pod = (name: string, annotations: Record<string, string> = {}, namespace = "ns") => ({ namespace, name, annotations });
