@@ -89,7 +89,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
         { name: "kubelet-sim", logFile: log("kubelet-sim"), env: { LOG_LEVEL: "warn" } },
       ),
     );
-    const budget = splitBudget(sc.qps);
+    const budget = splitBudget(sc.qps, sc.jobs);
     const common = ["--kubeconfig", kubeconfigPath, "--nats-url", nats.url];
     const partitioned = ["--partitions", "16"];
     const start = async (name: string, args: string[]): Promise<void> => {

@@ -43,10 +43,15 @@ export function selectScenarios(opts: { full: boolean; only: string }): Scenario
   return SCENARIOS.filter((sc) => (opts.full || !sc.full) && (wanted.length === 0 || wanted.includes(sc.scenario) || wanted.includes(sc.label)));
 }
 
-/** How the total budget Q is shared: the counter's status writes take a small slice, the rest goes to the pool. */
-export function splitBudget(qps: number): { counterQps: number; removerQps: number } {
+/**
+ * How the total budget Q is shared between the two writers (they are separate processes, each
+ * with its own limiter): one big Job needs about one status write per second, many small Jobs need
+ * several each, so the counter's slice grows with the number of Jobs (5 % for one Job, 30 % for
+ * many), and the pool gets the rest.
+ */
+export function splitBudget(qps: number, jobs: number): { counterQps: number; removerQps: number } {
   if (qps === 0) return { counterQps: 0, removerQps: 0 };
-  const counterQps = Math.max(1, Math.round(qps * 0.05));
+  const counterQps = Math.max(1, Math.round(qps * (jobs > 1 ? 0.3 : 0.05)));
   return { counterQps, removerQps: qps - counterQps };
 }
 

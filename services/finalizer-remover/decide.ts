@@ -25,7 +25,10 @@ export const TRANSIENT_BACKOFF = { baseMs: 1_000, maxMs: 60_000 };
 export const REJECTED_BACKOFF = { baseMs: 30_000, maxMs: 600_000 };
 
 export function isUidPreconditionFailure(info: ApiErrorInfo): boolean {
-  return info.code === 409 && /precondition failed: uid/i.test(info.message);
+  // A DELETE with preconditions answers 409 "Precondition failed: UID ..."; a PATCH carrying
+  // metadata.uid of a replaced Pod is refused as an immutable-field change (422) by a real server.
+  if (info.code === 409 && /precondition failed: uid/i.test(info.message)) return true;
+  return info.code === 422 && /metadata\.uid/i.test(info.message) && /immutable/i.test(info.message);
 }
 
 export function decideOnApiError(step: ApiStep, info: ApiErrorInfo, attempt: number, random: () => number = Math.random): ErrorDecision {

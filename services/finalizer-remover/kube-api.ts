@@ -20,7 +20,11 @@ export function finalizerRemovalPatch(podUID: string): object {
 
 export function createPodApi(core: CoreV1Api, budget: PQueue, metrics: RemoverMetrics): PodApi {
   const smp = setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch);
-  async function measured(verb: string, call: () => Promise<unknown>): Promise<void> {
+  /**
+   * Finalizer removals go ahead of creations and deletions waiting for the budget: a removal is
+   * what lets a finished Pod be counted (and frees room in the uncounted lists).
+   */
+  async function measured(verb: string, call: () => Promise<unknown>, priority = 0): Promise<void> {
     await budget.add(async () => {
       const end = metrics.apiDuration.startTimer({ verb, resource: "pods" });
       try {
@@ -32,10 +36,10 @@ export function createPodApi(core: CoreV1Api, budget: PQueue, metrics: RemoverMe
       } finally {
         end();
       }
-    });
+    }, { priority });
   }
   return {
-    removeFinalizer: (namespace, name, uid) => measured("patch", () => core.patchNamespacedPod({ name, namespace, body: finalizerRemovalPatch(uid) }, smp)),
+    removeFinalizer: (namespace, name, uid) => measured("patch", () => core.patchNamespacedPod({ name, namespace, body: finalizerRemovalPatch(uid) }, smp), 1),
     createPod: (namespace, pod: V1Pod) => measured("create", () => core.createNamespacedPod({ namespace, body: pod })),
     deletePod: (namespace, name, uid) => measured("delete", () => core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } })),
   };
