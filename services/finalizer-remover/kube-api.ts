@@ -7,7 +7,7 @@ import type PQueue from "p-queue";
 import { JOB_TRACKING_FINALIZER } from "../../shared/constants.js";
 import { apiErrorInfo } from "../../shared/kube/errors.js";
 import type { PodApi } from "./executor.js";
-import type { RemoverMetrics } from "./metrics.js";
+import type { RemoverMetrics } from "../../shared/observability/metrics.js";
 
 /**
  * The finalizer removal patch (KEP-2307 step 3). `metadata.uid` makes it a precondition: if the

@@ -16,7 +16,7 @@ import type { Intent } from "../../shared/intents/intents.js";
 import type { Logger } from "../../shared/observability/logger.js";
 import { executeIntent } from "./executor.js";
 import { createPodApi } from "./kube-api.js";
-import { createRemoverMetrics } from "./metrics.js";
+import { createRemoverMetrics } from "../../shared/observability/metrics.js";
 import { maxAckPendingFor, REMOVER_DURABLE, type FinalizerRemoverConfig } from "./options.js";
 
 export const DLQ_SOURCE = "finalizer-remover";
