@@ -1,5 +1,6 @@
 /** The small pieces: completed-index intervals, backoff arithmetic, Pod manifests and names. */
 import { describe, test } from "node:test";
+import assert from "node:assert/strict";
 import {
   OrderedIntervals,
   buildPodForCreation,
@@ -109,4 +110,13 @@ describe("Pod manifests", () => {
       shape: true,
     });
   });
+});
+
+// Regression: with generateName's 5-character suffix, a 2,000-Pod Job reused a name often enough
+// that the second creation was taken for a redelivery of the first and the Job stalled.
+test("100,000 Pod names of one Job are all distinct", () => {
+  const random = seededRandom(42);
+  const names = new Set<string>();
+  for (let i = 0; i < 100_000; i++) names.add(newPodName("a-job", null, random, new Set()));
+  assert.equal(names.size, 100_000);
 });
