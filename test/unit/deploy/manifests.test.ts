@@ -64,6 +64,6 @@ test("Deployments run real jobtally sub-commands with valid flags, probes and re
 test("the ClusterRole grants only what the services use", () => {
   const role = docs.find((d) => d.kind === "ClusterRole") as unknown as { rules: { resources: string[]; verbs: string[] }[] };
   const resources = role.rules.flatMap((r) => r.resources).sort();
-  assert.deepEqual(resources, ["events", "jobs", "jobs/status", "leases", "pods"]);
+  assert.deepEqual(resources, ["events", "jobs", "jobs/finalizers", "jobs/status", "leases", "pods"]);
   for (const r of role.rules) assert.ok(!r.verbs.includes("*"), "no wildcard verbs");
 });
