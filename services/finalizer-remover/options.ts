@@ -26,8 +26,17 @@ export const finalizerRemoverOptionSchema = {
 
 export type FinalizerRemoverConfig = ConfigOf<typeof finalizerRemoverOptionSchema>;
 
-/** Name of the durable consumer every replica shares. */
-export const REMOVER_DURABLE = "finalizer-remover";
+/**
+ * One durable consumer per intent kind, each shared by every replica. Separate consumers let
+ * finalizer removals (what lets a finished Pod be counted) reach the API budget queue at once,
+ * ahead of a backlog of creations, instead of waiting behind them in the stream's order.
+ */
+export const INTENT_KINDS = ["removeFinalizer", "createPod", "deletePod"] as const;
+export function removerDurable(kind: (typeof INTENT_KINDS)[number]): string {
+  return `finalizer-remover-${kind}`;
+}
+/** The single consumer of earlier versions, over every kind; deleted at start-up (a work queue allows no overlap). */
+export const LEGACY_REMOVER_DURABLE = "finalizer-remover";
 
 /**
  * Intents pulled but not yet finished, at most: enough to keep the API budget busy (a second of

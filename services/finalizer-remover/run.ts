@@ -4,7 +4,8 @@
  * burst, concurrency). On abort it stops pulling, lets the intents in flight finish and be acked,
  * and resolves.
  */
-import { jetstream } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { INTENT_STREAM, INTENT_SUBJECT_PREFIX } from "../../shared/constants.js";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Registry } from "prom-client";
 import type { KubeClients } from "../../shared/kube/client.js";
@@ -17,7 +18,7 @@ import type { Logger } from "../../shared/observability/logger.js";
 import { executeIntent } from "./executor.js";
 import { createPodApi } from "./kube-api.js";
 import { createRemoverMetrics } from "../../shared/observability/metrics.js";
-import { maxAckPendingFor, REMOVER_DURABLE, type FinalizerRemoverConfig } from "./options.js";
+import { INTENT_KINDS, LEGACY_REMOVER_DURABLE, maxAckPendingFor, removerDurable, type FinalizerRemoverConfig } from "./options.js";
 
 export const DLQ_SOURCE = "finalizer-remover";
 
@@ -63,18 +64,26 @@ export async function runFinalizerRemover(
 
   logger.info({ qps: config.qps, burst: config.burst || 2 * config.qps, concurrency: config.concurrency, maxAckPending }, "consuming intents");
   deps.onReady?.();
-  await consumeIntents(js, {
-    durable: REMOVER_DURABLE,
-    ackWaitMs: config.ackWaitMs,
-    maxAckPending,
-    logger,
-    signal: deps.signal,
-    handle,
-    onMalformed: async (data, err) => {
-      await deadLetters.send(DLQ_SOURCE, err.message, data);
-      metrics.deadLetters.inc({ source: DLQ_SOURCE });
-    },
-  });
+  await jetstreamManager(deps.nc)
+    .then((jsm) => jsm.consumers.delete(INTENT_STREAM, LEGACY_REMOVER_DURABLE))
+    .catch(() => undefined);
+  await Promise.all(
+    INTENT_KINDS.map((kind) =>
+      consumeIntents(js, {
+        durable: removerDurable(kind),
+        filterSubject: `${INTENT_SUBJECT_PREFIX}.*.${kind}`,
+        ackWaitMs: config.ackWaitMs,
+        maxAckPending,
+        logger,
+        signal: deps.signal,
+        handle,
+        onMalformed: async (data, err) => {
+          await deadLetters.send(DLQ_SOURCE, err.message, data);
+          metrics.deadLetters.inc({ source: DLQ_SOURCE });
+        },
+      }),
+    ),
+  );
   await budget.onIdle();
   // Acks are fire-and-forget publishes: make sure they left before the caller closes the connection.
   await deps.nc.flush().catch(() => undefined);

@@ -16,7 +16,7 @@ import { ensureStreams } from "../../../shared/nats/streams.js";
 import { IntentPublisher } from "../../../shared/nats/intent-queue.js";
 import { silentLogger } from "../../../shared/observability/logger.js";
 import { runFinalizerRemover } from "../../../services/finalizer-remover/run.js";
-import { REMOVER_DURABLE } from "../../../services/finalizer-remover/options.js";
+import { INTENT_KINDS, removerDurable } from "../../../services/finalizer-remover/options.js";
 import { acquireKubeEnv, type KubeEnv } from "../../support/kube-env.js";
 import { startNatsServer, type NatsServerHandle } from "../../support/nats-server.js";
 
@@ -87,8 +87,11 @@ describe("finalizer-remover against NATS and the Kubernetes API", () => {
     await eventually(
       async () => {
         if (!ready) return false;
-        const info = await jsm.consumers.info(INTENT_STREAM, REMOVER_DURABLE).catch(() => null);
-        return info !== null && info.num_pending === 0 && info.num_ack_pending === 0;
+        for (const kind of INTENT_KINDS) {
+          const info = await jsm.consumers.info(INTENT_STREAM, removerDurable(kind)).catch(() => null);
+          if (info === null || info.num_pending !== 0 || info.num_ack_pending !== 0) return false;
+        }
+        return true;
       },
       20_000,
       "every intent acked or terminated",
