@@ -40,3 +40,13 @@ export function isRetryable(err: unknown): boolean {
   const { code } = apiErrorInfo(err);
   return code === null || code === 429 || code >= 500;
 }
+
+/** The result of an API read, or null when the object does not exist (404). */
+export async function orNullIfNotFound<T>(read: Promise<T>): Promise<T | null> {
+  try {
+    return await read;
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+}

@@ -2,7 +2,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
-import { apiErrorInfo } from "../../shared/kube/errors.js";
+import { orNullIfNotFound } from "../../shared/kube/errors.js";
 import { acquireKubeEnv, type KubeEnv } from "../support/kube-env.js";
 import { waitFor } from "../support/processes.js";
 import { clearPodFinalizers, expectApiError, HOLD_FINALIZER, jobManifest, podManifest, rawRequest, uniqueName } from "./helpers.js";
@@ -21,22 +21,8 @@ describe("conformance: Job delete propagation", () => {
   });
 
   const jobPath = (name: string) => `/apis/batch/v1/namespaces/${env.namespace}/jobs/${name}`;
-  const readJob = async (name: string): Promise<V1Job | null> => {
-    try {
-      return await env.batch.readNamespacedJob({ name, namespace: env.namespace });
-    } catch (err) {
-      if (apiErrorInfo(err).code === 404) return null;
-      throw err;
-    }
-  };
-  const readPod = async (name: string): Promise<V1Pod | null> => {
-    try {
-      return await env.core.readNamespacedPod({ name, namespace: env.namespace });
-    } catch (err) {
-      if (apiErrorInfo(err).code === 404) return null;
-      throw err;
-    }
-  };
+  const readJob = (name: string): Promise<V1Job | null> => orNullIfNotFound(env.batch.readNamespacedJob({ name, namespace: env.namespace }));
+  const readPod = (name: string): Promise<V1Pod | null> => orNullIfNotFound(env.core.readNamespacedPod({ name, namespace: env.namespace }));
   const jobWithPods = async (prefix: string, podCount: number, finalizers: string[] = []): Promise<{ job: V1Job; pods: string[] }> => {
     const job = await env.batch.createNamespacedJob({ namespace: env.namespace, body: jobManifest(uniqueName(prefix)) });
     const pods: string[] = [];

@@ -3,6 +3,7 @@
  * status patch, delete), with a manual clock: every step of the lifecycle, deletion handling and
  * PodGC, without an API server.
  */
+import { manualClock } from "./manual-clock.js";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ApiException, type CoreV1Api, type V1Pod } from "@kubernetes/client-node";
@@ -10,30 +11,7 @@ import { silentLogger } from "../../../shared/observability/logger.js";
 import { KubeletController } from "../../../services/kubelet-sim/controller.js";
 import { createKubeletMetrics } from "../../../services/kubelet-sim/metrics.js";
 import { ANNOTATION_EXIT_CODE } from "../../../services/kubelet-sim/logic/behaviour.js";
-import type { TimerClock } from "../../../services/kubelet-sim/timer-queue.js";
 
-function manualClock(start = 1_700_000_000_000): TimerClock & { advance(ms: number): void } {
-  let now = start;
-  const timers = new Map<number, { at: number; fn: () => void }>();
-  let id = 0;
-  return {
-    now: () => now,
-    setTimeout(fn, ms) {
-      timers.set(++id, { at: now + ms, fn });
-      return id;
-    },
-    clearTimeout: (h) => void timers.delete(h as number),
-    advance(ms) {
-      now += ms;
-      for (;;) {
-        const due = [...timers.entries()].filter(([, t]) => t.at <= now).sort((a, b) => a[1].at - b[1].at)[0];
-        if (!due) return;
-        timers.delete(due[0]);
-        due[1].fn();
-      }
-    },
-  };
-}
 
 const notFound = () => new ApiException(404, "NotFound", JSON.stringify({ kind: "Status", code: 404, reason: "NotFound" }), {});
 
@@ -112,7 +90,7 @@ class FakeApi {
 }
 
 function setup(opts: { podGcDelayMs?: number; failProbability?: number } = {}) {
-  const clock = manualClock();
+  const clock = manualClock(1_700_000_000_000);
   const api = new FakeApi();
   const controller = new KubeletController(
     {

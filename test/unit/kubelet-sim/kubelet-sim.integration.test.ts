@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { PatchStrategy, setHeaderOptions, type V1Job, type V1Pod } from "@kubernetes/client-node";
 import { DEFAULT_MANAGED_BY } from "../../../shared/constants.js";
-import { apiErrorInfo } from "../../../shared/kube/errors.js";
+import { orNullIfNotFound } from "../../../shared/kube/errors.js";
 import { silentLogger } from "../../../shared/observability/logger.js";
 import { ANNOTATION_DURATION_MS, ANNOTATION_EXIT_CODE, startKubeletSimulator, type KubeletRecord, type KubeletSimulator } from "../../../services/kubelet-sim/index.js";
 import { podBehaviour, type BehaviourDefaults } from "../../../services/kubelet-sim/logic/behaviour.js";
@@ -51,14 +51,7 @@ describe("kubelet-sim against an API server", () => {
     await sim.synced;
     return sim;
   };
-  const readPod = async (name: string): Promise<V1Pod | null> => {
-    try {
-      return await env.core.readNamespacedPod({ name, namespace: env.namespace });
-    } catch (err) {
-      if (apiErrorInfo(err).code === 404) return null;
-      throw err;
-    }
-  };
+  const readPod = (name: string): Promise<V1Pod | null> => orNullIfNotFound(env.core.readNamespacedPod({ name, namespace: env.namespace }));
 
   test("50 Pods, with and without a Job owner, reach the terminal phase their seed and annotations say, and the record matches", async () => {
     const sim = await start({ labelSelector: "suite=run", nodeNamePrefix: "run-node-", nodes: 3, ...behaviour });

@@ -1,33 +1,9 @@
+import { manualClock } from "./manual-clock.js";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { TimerQueue, type TimerClock } from "../../../services/kubelet-sim/timer-queue.js";
+import { TimerQueue } from "../../../services/kubelet-sim/timer-queue.js";
 
 /** A manual clock: time moves only when the test says so, and at most one timer is armed. */
-function manualClock(): TimerClock & { advance(ms: number): void; armed(): number } {
-  let now = 0;
-  const timers = new Map<number, { at: number; fn: () => void }>();
-  let id = 0;
-  return {
-    now: () => now,
-    setTimeout(fn, ms) {
-      timers.set(++id, { at: now + ms, fn });
-      return id;
-    },
-    clearTimeout(h) {
-      timers.delete(h as number);
-    },
-    advance(ms) {
-      now += ms;
-      for (;;) {
-        const due = [...timers.entries()].filter(([, t]) => t.at <= now).sort((a, b) => a[1].at - b[1].at)[0];
-        if (!due) return;
-        timers.delete(due[0]);
-        due[1].fn();
-      }
-    },
-    armed: () => timers.size,
-  };
-}
 
 describe("TimerQueue", () => {
   test("fires keys in due order with their tags, using one armed timer", () => {
