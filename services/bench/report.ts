@@ -10,6 +10,7 @@ function f(n: number | null, digits = 2): string {
 export const TABLE_HEADER = [
   "run",
   "pods",
+  "pods run",
   "wall s",
   "floor s",
   "wall/floor",
@@ -29,6 +30,7 @@ export function tableRows(runs: RunResult[]): string[][] {
   return runs.map((r) => [
     r.label,
     String(r.pods),
+    String(r.podsCreated),
     f(r.wallSeconds, 1),
     f(r.floorSeconds, 1),
     f(r.ratioToFloor),

@@ -6,10 +6,10 @@
 import type { CoreV1Event, V1Job } from "@kubernetes/client-node";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
-import type PQueue from "p-queue";
 import type { Logger } from "../../shared/observability/logger.js";
 import type { KubeClients } from "../../shared/kube/client.js";
-import { createApiBudget } from "../../shared/kube/rate-limit.js";
+import { createServiceBudget } from "../../shared/kube/budget/service-budget.js";
+import { EventSpamFilter } from "../../shared/kube/event-spam-filter.js";
 import { apiErrorInfo } from "../../shared/kube/errors.js";
 import type { CounterMetrics } from "../../shared/observability/metrics.js";
 import { DeadLetters, IntentPublisher, followView, deleteViewRecord, onReconnect, type ViewEntry, type ViewFollower } from "../../shared/nats/index.js";
@@ -22,6 +22,9 @@ import { JobSyncer } from "./job-syncer.js";
 import { SyncScheduler } from "./sync-scheduler.js";
 import type { PlannedEvent } from "./logic/types.js";
 import type { counterOptionSchema } from "./options.js";
+
+/** Events that end a Job: never spam-filtered (`--events terminal` keeps only these). */
+const TERMINAL_EVENT_REASONS = new Set(["Completed", "BackoffLimitExceeded", "DeadlineExceeded"]);
 
 export type CounterConfig = ConfigOf<typeof counterOptionSchema>;
 
@@ -56,7 +59,14 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
   const owned = parsePartitionSet(config.partitionSet, config.partitions);
   const intents = new IntentPublisher(js, { logger });
   const deadLetters = new DeadLetters(js, { logger });
-  const api: PQueue = createApiBudget({ qps: config.apiQps, burst: config.apiBurst, concurrency: Math.max(4, config.syncConcurrency) });
+  const serviceBudget = createServiceBudget(
+    "counter",
+    { qps: config.apiQps, burst: config.apiBurst, concurrency: Math.max(4, config.syncConcurrency), sharedQps: config.sharedQps, sharedBurst: config.sharedBurst, budgetGroup: config.budgetGroup },
+    deps.nc,
+    logger,
+    (qps) => metrics.apiBudgetQps.set(qps),
+  );
+  const api = serviceBudget.budget;
   let partitions = new Map<number, PartitionState>();
   let readyResolve!: () => void;
   const ready = new Promise<void>((r) => (readyResolve = r));
@@ -68,19 +78,16 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
   metrics.partitionsOwned.set(owned.length);
 
   const timed = async <T>(verb: string, resource: string, fn: () => Promise<T>, priority = 0): Promise<T> => {
-    return (await api.add(
-      async () => {
-        try {
-          const out = await fn();
-          metrics.apiRequests.inc({ verb, resource, code: "200" });
-          return out;
-        } catch (err) {
-          metrics.apiRequests.inc({ verb, resource, code: String(apiErrorInfo(err).code ?? "error") });
-          throw err;
-        }
-      },
-      { priority },
-    )) as T;
+    return api.run(async () => {
+      try {
+        const out = await fn();
+        metrics.apiRequests.inc({ verb, resource, code: "200" });
+        return out;
+      } catch (err) {
+        metrics.apiRequests.inc({ verb, resource, code: String(apiErrorInfo(err).code ?? "error") });
+        throw err;
+      }
+    }, priority);
   };
 
   const syncer = new JobSyncer(
@@ -93,6 +100,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
       },
       expectationsTimeoutMs: config.expectationsTimeoutMs,
       removalRepublishMs: config.removalRepublishMs,
+      progressWriteDelayMs: config.batchPeriodMs,
     },
     {
       writeStatus: (job) =>
@@ -189,11 +197,18 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     if (readyCount === owned.length) readyResolve();
   }
 
+  const spamFilter = new EventSpamFilter();
   function recordEvents(job: V1Job, events: PlannedEvent[]): void {
     if (config.emitEvents === "none") return;
     const ns = job.metadata?.namespace ?? "default";
     for (const ev of events) {
-      if (config.emitEvents === "terminal" && ev.reason !== "Completed" && ev.reason !== "BackoffLimitExceeded" && ev.reason !== "DeadlineExceeded") continue;
+      const terminal = TERMINAL_EVENT_REASONS.has(ev.reason ?? "");
+      if (config.emitEvents === "terminal" && !terminal) continue;
+      // Terminal events (one per Job) always go; the others are spam-filtered per Job, as client-go does.
+      if (!terminal && !spamFilter.allow(job.metadata?.uid ?? "", now())) {
+        metrics.eventsDropped.inc({ reason: ev.reason });
+        continue;
+      }
       const t = new Date(now());
       const body: CoreV1Event = {
         metadata: { generateName: `${job.metadata?.name ?? "job"}.`, namespace: ns },
@@ -278,6 +293,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     await follower.stop();
     await scheduler.drain();
     await api.onIdle();
+    await serviceBudget.stop();
     clearInterval(statsTimer);
   })();
 

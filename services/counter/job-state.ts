@@ -33,6 +33,8 @@ export class JobState {
   backoff: BackoffRecord = { failuresAfterLastSuccess: 0, lastFailureTimeMs: null };
   /** Finished Pods with the finalizer seen since the last sync (for the count cap). */
   finishedSinceSync = 0;
+  /** Since when a write of progress figures only (active, ready, startTime) has been held back. */
+  progressHeldSince: number | null = null;
 
   constructor(
     readonly uid: string,

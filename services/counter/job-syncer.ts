@@ -10,7 +10,7 @@ import type { Intent } from "../../shared/intents/intents.js";
 import { INTENT_VERSION } from "../../shared/intents/intents.js";
 import { apiErrorInfo } from "../../shared/kube/errors.js";
 import type { CounterMetrics } from "../../shared/observability/metrics.js";
-import { planJobSync } from "./logic/index.js";
+import { onlyProgressChanged, planJobSync } from "./logic/index.js";
 import type { PlannedEvent, SyncOptions, SyncPlan } from "./logic/types.js";
 import type { JobState } from "./job-state.js";
 
@@ -30,6 +30,11 @@ export interface JobSyncerOptions {
   syncOptions: SyncOptions;
   expectationsTimeoutMs: number;
   removalRepublishMs: number;
+  /**
+   * How long a status write that changes only progress figures (active, ready, terminating,
+   * startTime) may be held back, to ride along with the next write that matters (0 = never).
+   */
+  progressWriteDelayMs: number;
 }
 
 export type SyncOutcome =
@@ -80,17 +85,35 @@ export class JobSyncer {
       "job sync planned",
     );
 
-    if (plan.status !== null) {
+    if (plan.status === null) state.progressHeldSince = null;
+    const holdMs = plan.status !== null ? this.progressHoldMs(state, job, plan, now) : 0;
+    if (plan.status !== null && holdMs === 0) {
       const written = await this.writeStatus(state, job, plan, attempt);
       if (written.kind !== "done") return written;
+      state.progressHeldSince = null;
     }
     state.backoff = plan.backoff;
     await this.publish(state, plan, now);
     if (plan.events.length > 0 && state.ledger) this.deps.recordEvents(state.ledger, plan.events);
     await this.purgeSettled(state);
     const expiry = state.msUntilInFlightExpiry(this.deps.now(), this.opts.expectationsTimeoutMs, this.opts.removalRepublishMs);
-    const requeueAfterMs = plan.requeueAfterMs === null ? expiry : expiry === null ? plan.requeueAfterMs : Math.min(plan.requeueAfterMs, expiry);
+    const requeueAfterMs = minOf(plan.requeueAfterMs, expiry, holdMs > 0 ? holdMs : null);
     return { kind: "done", requeueAfterMs, finished: plan.finished };
+  }
+
+  /**
+   * How much longer a progress-only write is held back (0 = write now): one batch period, or while
+   * Pods this Job asked for are still being created (as the in-tree controller writes status after
+   * its creations), up to ten periods.
+   */
+  private progressHoldMs(state: JobState, job: V1Job, plan: SyncPlan, now: number): number {
+    const period = this.opts.progressWriteDelayMs;
+    if (period <= 0 || !onlyProgressChanged(job.status, plan.status)) return 0;
+    state.progressHeldSince ??= now;
+    const held = now - state.progressHeldSince;
+    const creating = state.creationsInFlight.size > 0 || plan.creations.length > 0;
+    if (creating && held < 10 * period) return Math.min(period, 10 * period - held);
+    return Math.max(0, period - held);
   }
 
   private async writeStatus(state: JobState, job: V1Job, plan: SyncPlan, attempt: number): Promise<SyncOutcome> {
@@ -232,6 +255,11 @@ export class JobSyncer {
     }
     await Promise.all(purges);
   }
+}
+
+function minOf(...values: (number | null)[]): number | null {
+  const present = values.filter((v): v is number => v !== null);
+  return present.length === 0 ? null : Math.min(...present);
 }
 
 function retryDelay(attempt: number): number {

@@ -3,7 +3,7 @@
  * measured (`jobtally_api_requests_total`, `jobtally_api_request_duration_seconds`).
  */
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from "@kubernetes/client-node";
-import type PQueue from "p-queue";
+import type { ApiBudget } from "../../shared/kube/rate-limit.js";
 import { JOB_TRACKING_FINALIZER } from "../../shared/constants.js";
 import { apiErrorInfo } from "../../shared/kube/errors.js";
 import type { PodApi } from "./executor.js";
@@ -18,14 +18,14 @@ export function finalizerRemovalPatch(podUID: string): object {
   return { metadata: { uid: podUID, "$deleteFromPrimitiveList/finalizers": [JOB_TRACKING_FINALIZER] } };
 }
 
-export function createPodApi(core: CoreV1Api, budget: PQueue, metrics: RemoverMetrics): PodApi {
+export function createPodApi(core: CoreV1Api, budget: ApiBudget, metrics: RemoverMetrics): PodApi {
   const smp = setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch);
   /**
    * Finalizer removals go ahead of creations and deletions waiting for the budget: a removal is
    * what lets a finished Pod be counted (and frees room in the uncounted lists).
    */
   async function measured(verb: string, call: () => Promise<unknown>, priority = 0): Promise<void> {
-    await budget.add(async () => {
+    await budget.run(async () => {
       const end = metrics.apiDuration.startTimer({ verb, resource: "pods" });
       try {
         await call();
@@ -36,7 +36,7 @@ export function createPodApi(core: CoreV1Api, budget: PQueue, metrics: RemoverMe
       } finally {
         end();
       }
-    }, { priority });
+    }, priority);
   }
   return {
     removeFinalizer: (namespace, name, uid) => measured("patch", () => core.patchNamespacedPod({ name, namespace, body: finalizerRemovalPatch(uid) }, smp), 1),

@@ -1,11 +1,12 @@
 /** `jobtally finalizer-remover` options. */
-import { kubeOptions, natsOptions, processOptions } from "../../shared/config/common.js";
+import { kubeOptions, natsOptions, processOptions, sharedBudgetOptions } from "../../shared/config/common.js";
 import { durationMsOption, integerOption, numberOption, type ConfigOf } from "../../shared/config/options.js";
 
 export const finalizerRemoverOptionSchema = {
   ...kubeOptions,
   ...natsOptions,
   ...processOptions,
+  ...sharedBudgetOptions,
   qps: numberOption({ flag: "qps", env: "JOBTALLY_REMOVER_QPS", description: "API requests per second across all intents (0 = unlimited)", default: 50, min: 0 }),
   burst: integerOption({
     flag: "burst",
@@ -43,7 +44,8 @@ export const LEGACY_REMOVER_DURABLE = "finalizer-remover";
  * burst plus every worker) without holding so many that a dying replica strands a large batch
  * until ack_wait.
  */
-export function maxAckPendingFor(config: Pick<FinalizerRemoverConfig, "qps" | "burst" | "concurrency">): number {
-  const burst = config.qps === 0 ? 0 : config.burst || Math.ceil(2 * config.qps);
+export function maxAckPendingFor(config: Pick<FinalizerRemoverConfig, "qps" | "burst" | "concurrency" | "sharedQps" | "sharedBurst">): number {
+  const qps = config.sharedQps || config.qps;
+  const burst = qps === 0 ? 0 : (config.sharedQps ? config.sharedBurst : config.burst) || Math.ceil(2 * qps);
   return Math.min(10_000, Math.max(64, config.concurrency * 2 + burst));
 }

@@ -9,7 +9,7 @@ import { INTENT_STREAM, INTENT_SUBJECT_PREFIX } from "../../shared/constants.js"
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Registry } from "prom-client";
 import type { KubeClients } from "../../shared/kube/client.js";
-import { createApiBudget } from "../../shared/kube/rate-limit.js";
+import { createServiceBudget } from "../../shared/kube/budget/service-budget.js";
 import { DeadLetters } from "../../shared/nats/dead-letters.js";
 import { consumeIntents, type IntentContext, type IntentOutcome } from "../../shared/nats/intent-queue.js";
 import { ensureStreams } from "../../shared/nats/streams.js";
@@ -34,12 +34,13 @@ export interface FinalizerRemoverDeps {
 }
 
 export async function runFinalizerRemover(
-  config: Pick<FinalizerRemoverConfig, "qps" | "burst" | "concurrency" | "ackWaitMs" | "streamReplicas">,
+  config: Pick<FinalizerRemoverConfig, "qps" | "burst" | "concurrency" | "ackWaitMs" | "streamReplicas" | "sharedQps" | "sharedBurst" | "budgetGroup">,
   deps: FinalizerRemoverDeps,
 ): Promise<void> {
   const { logger } = deps;
-  const budget = createApiBudget({ qps: config.qps, burst: config.burst, concurrency: config.concurrency });
-  const metrics = createRemoverMetrics(deps.registry ?? new Registry(), () => budget.size + budget.pending);
+  const metrics = createRemoverMetrics(deps.registry ?? new Registry(), () => budget.backlog);
+  const serviceBudget = createServiceBudget("finalizer-remover", config, deps.nc, logger, (qps) => metrics.apiBudgetQps.set(qps));
+  const budget = serviceBudget.budget;
   const api = createPodApi(deps.kube.core, budget, metrics);
   const js = jetstream(deps.nc);
   const deadLetters = new DeadLetters(js, { logger });
@@ -62,7 +63,7 @@ export async function runFinalizerRemover(
     }
   };
 
-  logger.info({ qps: config.qps, burst: config.burst || 2 * config.qps, concurrency: config.concurrency, maxAckPending }, "consuming intents");
+  logger.info({ qps: config.sharedQps ? `shared ${config.sharedQps} (group ${config.budgetGroup})` : config.qps, burst: config.burst || 2 * config.qps, concurrency: config.concurrency, maxAckPending }, "consuming intents");
   deps.onReady?.();
   await jetstreamManager(deps.nc)
     .then((jsm) => jsm.consumers.delete(INTENT_STREAM, LEGACY_REMOVER_DURABLE))
@@ -85,6 +86,7 @@ export async function runFinalizerRemover(
     ),
   );
   await budget.onIdle();
+  await serviceBudget.stop();
   // Acks are fire-and-forget publishes: make sure they left before the caller closes the connection.
   await deps.nc.flush().catch(() => undefined);
   logger.info("intent consumer drained");

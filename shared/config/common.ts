@@ -1,6 +1,6 @@
 /** Options every jobtally service shares (Kubernetes, NATS, partitions, logging, HTTP probes). */
 import { DEFAULT_MANAGED_BY } from "../constants.js";
-import { booleanOption, integerOption, stringOption } from "./options.js";
+import { booleanOption, integerOption, numberOption, stringOption } from "./options.js";
 
 export const kubeOptions = {
   kubeconfig: stringOption({ flag: "kubeconfig", env: "KUBECONFIG", description: "kubeconfig file; empty means the in-cluster service account", default: "" }),
@@ -20,4 +20,17 @@ export const managementOptions = {
 export const processOptions = {
   logLevel: stringOption({ flag: "log-level", env: "LOG_LEVEL", description: "pino log level", default: "info", oneOf: ["trace", "debug", "info", "warn", "error", "fatal", "silent"] }),
   httpPort: integerOption({ flag: "http-port", env: "JOBTALLY_HTTP_PORT", description: "port of /metrics, /healthz and /readyz (0 = pick a free one, -1 = off)", default: 0, min: -1, max: 65535 }),
+};
+
+/** One API budget for every counter and finalizer-remover of an installation (shared over NATS). */
+export const sharedBudgetOptions = {
+  sharedQps: numberOption({
+    flag: "shared-qps",
+    env: "JOBTALLY_SHARED_QPS",
+    description: "API requests per second shared by every counter and finalizer-remover of the budget group, re-balanced by demand over NATS (0 = off: this process uses its own budget)",
+    default: 0,
+    min: 0,
+  }),
+  sharedBurst: integerOption({ flag: "shared-burst", env: "JOBTALLY_SHARED_BURST", description: "burst of the shared budget (0 = 2 x shared-qps)", default: 0, min: 0 }),
+  budgetGroup: stringOption({ flag: "budget-group", env: "JOBTALLY_BUDGET_GROUP", description: "name of the shared budget's group (one per installation)", default: "default", pattern: /^[A-Za-z0-9_-]+$/ }),
 };

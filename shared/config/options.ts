@@ -40,13 +40,14 @@ function checkBounds(n: number, b: Bounds): void {
   if (b.max !== undefined && n > b.max) throw new Error(`must be at most ${b.max}`);
 }
 
-export function stringOption(o: { flag: string; env?: string; description: string; default: string; required?: boolean; oneOf?: string[] }): OptionSpec<string> {
+export function stringOption(o: { flag: string; env?: string; description: string; default: string; required?: boolean; oneOf?: string[]; pattern?: RegExp }): OptionSpec<string> {
   return {
     ...o,
     type: o.oneOf ? o.oneOf.join(" | ") : "string",
     parse(raw) {
       if (o.oneOf && !o.oneOf.includes(raw)) throw new Error(`must be one of ${o.oneOf.join(", ")}`);
       if (o.required && raw.trim() === "") throw new Error("must not be empty");
+      if (o.pattern && !o.pattern.test(raw)) throw new Error(`must match ${o.pattern.source}`);
       return raw;
     },
   };

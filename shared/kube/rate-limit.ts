@@ -1,10 +1,10 @@
 /**
- * A client-side API budget like client-go's `--kube-api-qps` / `--kube-api-burst`, on p-queue:
- * at most `burst` requests start in any window of `burst / qps` seconds (so `qps` on average and
- * `burst` at once). `strict: true` makes the window sliding; without it p-queue's fixed window lets
- * about twice the cap through across a boundary.
+ * A client-side API budget like client-go's `--kube-api-qps` / `--kube-api-burst`: a p-queue worker
+ * pool (concurrency and priority) whose tasks each take a token from a token bucket before their
+ * request. The bucket's rate can change at run time, which is how a shared budget re-balances.
  */
 import PQueue from "p-queue";
+import { TokenBucket, type BucketClock, realClock } from "./budget/token-bucket.js";
 
 export interface ApiBudgetOptions {
   /** Requests per second; 0 = unlimited. */
@@ -13,13 +13,46 @@ export interface ApiBudgetOptions {
   burst: number;
   /** Requests in flight at once. */
   concurrency: number;
+  clock?: BucketClock;
 }
 
-export function createApiBudget(opts: ApiBudgetOptions): PQueue {
-  if (opts.qps < 0 || opts.burst < 0 || opts.concurrency < 1) {
-    throw new Error(`invalid API budget: qps ${opts.qps}, burst ${opts.burst}, concurrency ${opts.concurrency}`);
+export class ApiBudget {
+  readonly queue: PQueue;
+  readonly bucket: TokenBucket;
+
+  constructor(opts: ApiBudgetOptions) {
+    if (!(opts.qps >= 0) || !(opts.burst >= 0) || !(opts.concurrency >= 1)) {
+      throw new RangeError(`invalid API budget: qps ${opts.qps}, burst ${opts.burst}, concurrency ${opts.concurrency}`);
+    }
+    this.queue = new PQueue({ concurrency: opts.concurrency });
+    this.bucket = new TokenBucket(opts.qps, defaultBurst(opts.qps, opts.burst), opts.clock ?? realClock);
   }
-  if (opts.qps === 0) return new PQueue({ concurrency: opts.concurrency });
-  const burst = Math.max(1, Math.round(opts.burst || 2 * opts.qps));
-  return new PQueue({ concurrency: opts.concurrency, intervalCap: burst, interval: Math.max(1, Math.round((burst / opts.qps) * 1000)), strict: true });
+
+  /** Runs `call` once a worker is free and a token is had; higher priority goes first at both. */
+  run<T>(call: () => Promise<T>, priority = 0): Promise<T> {
+    return this.queue.add(
+      async () => {
+        await this.bucket.take(priority);
+        return call();
+      },
+      { priority },
+    );
+  }
+
+  /** Requests queued or in flight (including those waiting for a token). */
+  get backlog(): number {
+    return this.queue.size + this.queue.pending;
+  }
+
+  onIdle(): Promise<void> {
+    return this.queue.onIdle();
+  }
+}
+
+export function defaultBurst(qps: number, burst: number): number {
+  return Math.max(1, Math.round(burst || 2 * qps));
+}
+
+export function createApiBudget(opts: ApiBudgetOptions): ApiBudget {
+  return new ApiBudget(opts);
 }

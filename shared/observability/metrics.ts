@@ -37,6 +37,8 @@ export function createCounterMetrics(registry: Registry) {
       labelNames: ["event"],
       registers: [registry],
     }),
+    eventsDropped: new Counter({ name: "jobtally_events_dropped_total", help: "Job events not sent because the Job used up its event budget (client-go spam filter: 25, then one per 5 min)", labelNames: ["reason"], registers: [registry] }),
+    apiBudgetQps: new Gauge({ name: "jobtally_api_budget_qps", help: "API requests per second this process may use now (its share of a shared budget, or its own)", registers: [registry] }),
     statusWrites: new Counter({ name: "jobtally_job_status_writes_total", help: "Job status writes, by outcome", labelNames: ["outcome"], registers: [registry] }),
     intentsPublished: new Counter({ name: "jobtally_intents_published_total", help: "Intents published to the work queue", labelNames: ["kind"], registers: [registry] }),
 
@@ -53,6 +55,7 @@ export type CounterMetrics = ReturnType<typeof createCounterMetrics>;
 
 export function createRemoverMetrics(registry: Registry, queueDepth: () => number) {
   return {
+    apiBudgetQps: new Gauge({ name: "jobtally_api_budget_qps", help: "API requests per second this process may use now (its share of a shared budget, or its own)", registers: [registry] }),
     intents: new Counter({ name: "jobtally_intents_total", help: "Intents carried out, by kind and outcome", labelNames: ["kind", "outcome"], registers: [registry] }),
     apiRequests: new Counter({ name: "jobtally_api_requests_total", help: "Kubernetes API requests, by verb, resource and code", labelNames: ["verb", "resource", "code"], registers: [registry] }),
     apiDuration: new Histogram({

@@ -4,11 +4,19 @@
  * exits are killed.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, type WriteStream } from "node:fs";
+import { createWriteStream, existsSync, type WriteStream } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import net from "node:net";
 
-export const JOBTALLY_BIN = fileURLToPath(new URL("../../bin/jobtally.mjs", import.meta.url));
+/** The project root: the nearest folder above this file with a package.json (sources or dist/). */
+function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+export const JOBTALLY_BIN = join(projectRoot(), "bin", "jobtally.mjs");
 
 export interface Child {
   name: string;

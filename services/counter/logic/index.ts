@@ -9,7 +9,7 @@ export * from "./job-spec.js";
 export { activePodsForRemoval, firstPendingIndexes, planManagePods, type ManageInput, type ManageResult } from "./manage-pods.js";
 export * from "./pod-classification.js";
 export * from "./pod-template.js";
-export { isSameStatus } from "./status-equality.js";
+export { isSameStatus, onlyProgressChanged } from "./status-equality.js";
 export { formatTime, toMs, wireTime } from "./time.js";
 export { planTracking, sortPodsForTracking, type FinishingKind, type TrackingInput, type TrackingResult } from "./tracking.js";
 export * from "./uncounted.js";

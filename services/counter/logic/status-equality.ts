@@ -37,3 +37,13 @@ function normalize(status: V1JobStatus | null | undefined): unknown {
 export function isSameStatus(a: V1JobStatus | null | undefined, b: V1JobStatus | null | undefined): boolean {
   return JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));
 }
+
+/**
+ * Whether `after` differs from `before` only in progress figures (active, ready, terminating,
+ * startTime): a write that may wait one batch period for news that matters (a Pod to list in the
+ * uncounted lists, a count, a condition) instead of costing a request of its own.
+ */
+export function onlyProgressChanged(before: V1JobStatus | null | undefined, after: V1JobStatus | null | undefined): boolean {
+  const strip = (s: V1JobStatus | null | undefined): unknown => ({ ...(normalize(s) as object), active: 0, ready: 0, terminating: 0, startTime: 0 });
+  return !isSameStatus(before, after) && JSON.stringify(strip(before)) === JSON.stringify(strip(after));
+}

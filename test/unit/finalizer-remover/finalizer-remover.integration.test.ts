@@ -79,7 +79,7 @@ describe("finalizer-remover against NATS and the Kubernetes API", () => {
     let ready = false;
     const kubeClients = createKubeClients({ kubeconfig: kube.kubeconfigPath });
     const run = runFinalizerRemover(
-      { qps: 100, burst: 0, concurrency: 4, ackWaitMs: 10_000, streamReplicas: 1 },
+      { qps: 100, burst: 0, concurrency: 4, ackWaitMs: 10_000, streamReplicas: 1, sharedQps: 0, sharedBurst: 0, budgetGroup: "default" },
       { kube: kubeClients, nc, logger, signal: ac.signal, registry, onReady: () => (ready = true) },
     );
 
