@@ -185,6 +185,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     const key = jobKey(p.id, uid);
     if (change === "job-spec" || change === "job-gone") scheduler.enqueueSyncJobImmediately(key);
     else if (change === "pod-finished" && state.finishedSinceSync >= config.batchMaxPods) scheduler.enqueueSyncJobImmediately(key);
+    else if (state.quiescent()) scheduler.enqueueSyncJobImmediately(key);
     else scheduler.enqueueSyncJobBatched(key);
   }
 
@@ -297,5 +298,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     clearInterval(statsTimer);
   })();
 
-  return { ready, isReady: () => readyCount === owned.length, done };
+  let budgetJoined = false;
+  void serviceBudget.joined.then(() => (budgetJoined = true));
+  return { ready: Promise.all([ready, serviceBudget.joined]).then(() => undefined), isReady: () => readyCount === owned.length && budgetJoined, done };
 }

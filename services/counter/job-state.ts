@@ -33,6 +33,8 @@ export class JobState {
   backoff: BackoffRecord = { failuresAfterLastSuccess: 0, lastFailureTimeMs: null };
   /** Finished Pods with the finalizer seen since the last sync (for the count cap). */
   finishedSinceSync = 0;
+  /** Pods not gone, not finished and not being deleted (kept up to date by applyPodRecord). */
+  unfinishedPods = 0;
   /** Since when a write of progress figures only (active, ready, startTime) has been held back. */
   progressHeldSince: number | null = null;
 
@@ -84,6 +86,7 @@ export class JobState {
   applyPodRecord(rec: PodView, subject: string, seq: number): ViewChange {
     const prev = this.pods.get(rec.uid);
     if (prev && !isNewerResourceVersion(rec.resourceVersion, prev.record.resourceVersion) && !(rec.gone && !prev.record.gone)) return "none";
+    this.unfinishedPods += (isUnfinished(rec) ? 1 : 0) - (prev && isUnfinished(prev.record) ? 1 : 0);
     this.pods.set(rec.uid, { record: rec, subject, seq });
     this.creationsInFlight.delete(rec.name);
     if (rec.gone || rec.deletionTimestamp !== null) this.deletionsInFlight.delete(rec.uid);
@@ -95,6 +98,15 @@ export class JobState {
       return "pod-finished";
     }
     return "pod";
+  }
+
+  /**
+   * Nothing more is on its way for this Job: no Pod still running and nothing the counter asked
+   * for still outstanding. A Pod event now is the last for a while, so batching it only adds lag
+   * (the last Pods of a Job, a single-Pod Job).
+   */
+  quiescent(): boolean {
+    return this.unfinishedPods === 0 && this.creationsInFlight.size === 0 && this.deletionsInFlight.size === 0 && this.removalsInFlight.size === 0;
   }
 
   /** Drops in-flight entries older than their timeouts so that the next plan issues them again. */
@@ -126,4 +138,8 @@ export class JobState {
   podViews(): PodView[] {
     return [...this.pods.values()].map((p) => p.record);
   }
+}
+
+function isUnfinished(r: PodView): boolean {
+  return !r.gone && r.phase !== "Succeeded" && r.phase !== "Failed" && r.deletionTimestamp === null;
 }

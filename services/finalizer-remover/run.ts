@@ -64,7 +64,8 @@ export async function runFinalizerRemover(
   };
 
   logger.info({ qps: config.sharedQps ? `shared ${config.sharedQps} (group ${config.budgetGroup})` : config.qps, burst: config.burst || 2 * config.qps, concurrency: config.concurrency, maxAckPending }, "consuming intents");
-  deps.onReady?.();
+  // Ready once the budget is had at its full share (a shared budget: after one round of reports).
+  void serviceBudget.joined.then(() => deps.onReady?.());
   await jetstreamManager(deps.nc)
     .then((jsm) => jsm.consumers.delete(INTENT_STREAM, LEGACY_REMOVER_DURABLE))
     .catch(() => undefined);

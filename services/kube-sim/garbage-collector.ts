@@ -12,7 +12,7 @@
  * no periodic rescans.
  */
 import type { ChangeEvent } from "./history.js";
-import { deepCopy, finalizersOf, type KubeObject } from "./object.js";
+import { copyStored, finalizersOf, type KubeObject } from "./object.js";
 import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, type Registry } from "./registry.js";
 import { findResourceByKind, NAMESPACES, RESOURCES, resourceKey, type ResourceInfo } from "./resources.js";
 import type { Store } from "./store.js";
@@ -112,7 +112,7 @@ export class GarbageCollector {
       for (const d of dependents) {
         const obj = this.store.table(d.resource).objects.get(d.key);
         if (!obj) continue;
-        const next = deepCopy(obj);
+        const next = copyStored(obj);
         next.metadata.ownerReferences = (next.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
         this.registry.update(d.resource, obj.metadata.namespace, obj.metadata.name as string, next, "");
       }
@@ -145,14 +145,14 @@ export class GarbageCollector {
       if (!obj.metadata.deletionTimestamp) this.registry.delete(resource, obj.metadata.namespace, obj.metadata.name as string, { propagationPolicy: "Background" });
       return;
     }
-    const next = deepCopy(obj);
+    const next = copyStored(obj);
     const gone = new Set(absent.map((r) => r.uid));
     next.metadata.ownerReferences = refs.filter((r) => !gone.has(r.uid));
     this.registry.update(resource, obj.metadata.namespace, obj.metadata.name as string, next, "");
   }
 
   private removeFinalizer(r: ResourceInfo, obj: KubeObject, finalizer: string): void {
-    const next = deepCopy(obj);
+    const next = copyStored(obj);
     next.metadata.finalizers = finalizersOf(next).filter((f) => f !== finalizer);
     this.registry.update(r, obj.metadata.namespace, obj.metadata.name as string, next, "");
   }

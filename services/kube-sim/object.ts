@@ -37,9 +37,27 @@ export interface KubeObject {
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
+/** Stored objects never change, so their JSON is computed once and shared by lists, watches and copies. */
+const storedJsonCache = new WeakMap<object, string>();
+
+/** The JSON of a stored (never mutated) object, computed once. */
+export function storedJson(o: KubeObject): string {
+  let s = storedJsonCache.get(o);
+  if (s === undefined) {
+    s = JSON.stringify(o);
+    storedJsonCache.set(o, s);
+  }
+  return s;
+}
+
+/** A mutable copy of a stored object (reuses its cached JSON: watches have usually made it already). */
+export function copyStored<T extends KubeObject>(o: T): T {
+  return JSON.parse(storedJson(o)) as T;
+}
+
 /** Deep copy of plain JSON data (faster than structuredClone for API objects). */
 export function deepCopy<T>(v: T): T {
-  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
+  return v === null || typeof v !== "object" ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {

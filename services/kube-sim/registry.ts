@@ -17,7 +17,7 @@ import {
   unsupportedMediaType,
   type FieldError,
 } from "./errors.js";
-import { deepCopy, finalizersOf, isPlainObject, jsonEqual, objectKey, pruneMetadata, type KubeObject } from "./object.js";
+import { copyStored, deepCopy, finalizersOf, isPlainObject, jsonEqual, objectKey, pruneMetadata, type KubeObject } from "./object.js";
 import { applyJsonPatch, PatchApplyError } from "./patch/json-patch.js";
 import { applyMergePatch } from "./patch/merge-patch.js";
 import { applyStrategicMergePatch } from "./patch/strategic-merge.js";
@@ -171,7 +171,7 @@ export class Registry {
     const strategy = this.strategy(r);
     let next: KubeObject;
     if (subresource === "status") {
-      next = { ...deepCopy(old), status: obj.status ?? {} };
+      next = { ...copyStored(old), status: obj.status ?? {} };
     } else {
       next = obj;
       const meta = next.metadata;
@@ -232,7 +232,7 @@ export class Registry {
       else if (type === "merge") {
         if (!isPlainObject(patch)) throw badRequest("merge patch must be a JSON object");
         patched = applyMergePatch(old, patch);
-      } else patched = applyStrategicMergePatch(old, patch);
+      } else patched = applyStrategicMergePatch(old, patch, () => copyStored(old));
     } catch (err) {
       if (err instanceof PatchApplyError) throw patchRejected(err.message);
       throw err;
@@ -251,7 +251,7 @@ export class Registry {
       throw conflict(r, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`);
     }
     if (opts.gracePeriodSeconds !== undefined && opts.gracePeriodSeconds < 0) opts.gracePeriodSeconds = 0;
-    const next = deepCopy(old);
+    const next = copyStored(old);
     const meta = next.metadata;
     const now = this.deps.now();
     let grace = 0;
@@ -306,7 +306,7 @@ export class Registry {
     const bindingResource = { ...PODS, plural: "pods/binding" };
     if (pod.metadata.deletionTimestamp) throw conflict(bindingResource, name, `pod ${name} is being deleted, cannot be assigned to a host`);
     if (pod.spec?.nodeName) throw conflict(bindingResource, name, `pod ${name} is already assigned to node "${String(pod.spec.nodeName)}"`);
-    const next = deepCopy(pod);
+    const next = copyStored(pod);
     (next.spec ??= {}).nodeName = target.name;
     const status = (next.status ??= {});
     const conds = ((status.conditions as { type: string }[] | undefined) ?? []).filter((c) => c.type !== "PodScheduled");

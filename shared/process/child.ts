@@ -89,8 +89,14 @@ export function spawnChild(command: string, args: string[], opts: SpawnOptions):
   };
 }
 
+/**
+ * Runs `jobtally <args>` as a child. JOBTALLY_PROFILE_DIR=<dir> makes every child write a V8 CPU
+ * profile there (node's --cpu-prof is refused in NODE_OPTIONS), for `jobtally bench` and `demo`.
+ */
 export function spawnJobtallyChild(args: string[], opts: SpawnOptions): Child {
-  return spawnChild(process.execPath, [JOBTALLY_BIN, ...args], opts);
+  const profileDir = process.env.JOBTALLY_PROFILE_DIR;
+  const nodeArgs = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${opts.name}.${Date.now()}.cpuprofile`] : [];
+  return spawnChild(process.execPath, [...nodeArgs, JOBTALLY_BIN, ...args], opts);
 }
 
 export function freeLoopbackPort(): Promise<number> {

@@ -48,9 +48,10 @@ function strategyFor(path: string): ListStrategy | undefined {
   return undefined;
 }
 
-export function applyStrategicMergePatch(original: unknown, patch: unknown): unknown {
+/** `copy` makes the working copy of `original` (the registry passes a cached-JSON copy of the stored object). */
+export function applyStrategicMergePatch(original: unknown, patch: unknown, copy: (o: Record<string, unknown>) => Record<string, unknown> = deepCopy): unknown {
   if (!isPlainObject(patch)) throw new PatchApplyError("strategic merge patch must be a JSON object");
-  return mergeMap(isPlainObject(original) ? deepCopy(original) : {}, patch, "");
+  return mergeMap(isPlainObject(original) ? copy(original) : {}, patch, "");
 }
 
 function join(path: string, key: string): string {

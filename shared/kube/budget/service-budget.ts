@@ -20,6 +20,8 @@ export interface ServiceBudgetConfig {
 
 export interface ServiceBudget {
   budget: ApiBudget;
+  /** Resolves when the budget is usable at its full share (at once for an own budget). */
+  joined: Promise<void>;
   /** Requests/s this process may use now. */
   qps(): number;
   stop(): Promise<void>;
@@ -29,7 +31,7 @@ export function createServiceBudget(service: string, config: ServiceBudgetConfig
   if (config.sharedQps === 0) {
     const budget = new ApiBudget({ qps: config.qps, burst: config.burst, concurrency: config.concurrency });
     onShare?.(config.qps);
-    return { budget, qps: () => config.qps, stop: async () => undefined };
+    return { budget, joined: Promise.resolve(), qps: () => config.qps, stop: async () => undefined };
   }
   const budget = new ApiBudget({ qps: config.sharedQps, burst: defaultBurst(config.sharedQps, config.sharedBurst), concurrency: config.concurrency });
   const handle = joinSharedBudget(
@@ -44,5 +46,5 @@ export function createServiceBudget(service: string, config: ServiceBudgetConfig
     logger,
     onShare,
   );
-  return { budget, qps: () => handle.share(), stop: () => handle.stop() };
+  return { budget, joined: handle.joined, qps: () => handle.share(), stop: () => handle.stop() };
 }

@@ -31,6 +31,8 @@ export interface SharedBudgetOptions {
 }
 
 export interface SharedBudgetHandle {
+  /** Resolves once the member has heard the group and taken its first share. */
+  joined: Promise<void>;
   /** This member's current share, requests/s. */
   share(): number;
   /** Members seen in the last few reports, this one included. */
@@ -58,6 +60,8 @@ export function joinSharedBudget(nc: NatsConnection, budget: ApiBudget, opts: Sh
   const seen = new Map<string, { demandQps: number; at: number }>();
   let share = minQps;
   let first = true;
+  let markJoined!: () => void;
+  const joined = new Promise<void>((r) => (markJoined = r));
   let lastTaken = budget.bucket.taken;
   let lastAt = performance.now();
   let myDemand = 0;
@@ -100,7 +104,7 @@ export function joinSharedBudget(nc: NatsConnection, budget: ApiBudget, opts: Sh
     }
     // Not hearing itself means not hearing the others either (NATS away): keep the last share
     // rather than take over the shares of members it can no longer see.
-    if (now - ownEchoAt > expireMs || (first && now - startedAt < interval * 1.5)) return;
+    if (now - ownEchoAt > expireMs || (first && now - startedAt < interval)) return;
     const members: MemberDemand[] = [{ member: opts.member, demandQps: myDemand }];
     for (const [member, r] of seen) {
       if (now - r.at > expireMs) seen.delete(member);
@@ -111,20 +115,25 @@ export function joinSharedBudget(nc: NatsConnection, budget: ApiBudget, opts: Sh
     if (first || Math.abs(next - share) / share > 0.02) {
       budget.bucket.setRate(next, burst, first);
       if (first) logger.info({ group: opts.group, members: members.length, qps: Math.round(next * 10) / 10 }, "joined the shared API budget");
-      first = false;
       share = next;
       onShare?.(share);
+      if (first) markJoined();
+      first = false;
     }
   }
 
   const startedAt = performance.now();
+  // Report at once, so the others hear this member within one round trip; then every interval.
   const timer = setInterval(tick, interval);
   timer.unref();
+  queueMicrotask(tick);
   return {
+    joined,
     share: () => share,
     members: () => seen.size + 1,
     async stop() {
       clearInterval(timer);
+      markJoined();
       sub.unsubscribe();
     },
   };
