@@ -4,11 +4,8 @@
  * heap entry is left behind and skipped when it surfaces).
  */
 
-export interface TimerClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import type { TimerClock } from "../../shared/timer-clock.js";
+export type { TimerClock };
 
 export const systemTimerClock: TimerClock = {
   now: () => Date.now(),

@@ -4,11 +4,9 @@
  * refilled at `rate` per second; `take()` waits for a token. Waiters are served by priority (higher
  * first), then in arrival order. Rate 0 means unlimited.
  */
-export interface BucketClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import type { TimerClock } from "../../timer-clock.js";
+
+export type BucketClock = TimerClock;
 
 export const realClock: BucketClock = {
   now: () => performance.now(),
