@@ -19,6 +19,7 @@ import type { ConfigOf } from "../../shared/config/options.js";
 import { parsePartitionSet } from "../../shared/partition.js";
 import { JobState } from "./job-state.js";
 import { JobSyncer } from "./job-syncer.js";
+import { waitForCreationQueueToDrain } from "./pending-creations.js";
 import { SyncScheduler } from "./sync-scheduler.js";
 import type { PlannedEvent } from "./logic/types.js";
 import type { counterOptionSchema } from "./options.js";
@@ -43,6 +44,8 @@ interface PartitionState {
   jobs: Map<string, JobState>;
   caughtUp: boolean;
   synced: boolean;
+  /** No creations yet: creation intents from before this session may still be queued (pending-creations.ts). */
+  creationsHeld: boolean;
 }
 
 export interface RunningCounter {
@@ -101,6 +104,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
       expectationsTimeoutMs: config.expectationsTimeoutMs,
       removalRepublishMs: config.removalRepublishMs,
       progressWriteDelayMs: config.batchPeriodMs,
+      creationIntentTtlMs: Math.floor(config.expectationsTimeoutMs / 2),
     },
     {
       writeStatus: (job) =>
@@ -141,7 +145,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     if (!p || !state || !(p.caughtUp && p.synced)) return;
     const attempt = attempts.get(key) ?? 0;
     const started = process.hrtime.bigint();
-    const outcome = await syncer.sync(state, attempt);
+    const outcome = await syncer.sync(state, attempt, p.creationsHeld ? 0 : Math.max(0, config.maxCreationsInFlight - creationsInFlight()));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.syncDuration.observe({ result: outcome.kind === "retry" ? "retry" : "ok" }, seconds);
     switch (outcome.kind) {
@@ -196,6 +200,20 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     logger.info({ partition: p.id, jobs: p.jobs.size }, "partition ready: view replayed and synced");
     for (const uid of p.jobs.keys()) scheduler.enqueueSyncJobImmediately(jobKey(p.id, uid));
     if (readyCount === owned.length) readyResolve();
+    const session = partitions;
+    void waitForCreationQueueToDrain(deps.nc, p.id, { maxWaitMs: Math.floor(config.expectationsTimeoutMs / 2), signal }).then((queued) => {
+      if (partitions !== session) return;
+      p.creationsHeld = false;
+      if (queued !== 0) logger.info({ partition: p.id, queued }, "creation intents of an earlier session drained: creating Pods again");
+      for (const uid of p.jobs.keys()) scheduler.enqueueSyncJobImmediately(jobKey(p.id, uid));
+    });
+  }
+
+  /** Creations published by this counter and not yet seen in the view, over all its Jobs. */
+  function creationsInFlight(): number {
+    let n = 0;
+    for (const p of partitions.values()) for (const j of p.jobs.values()) n += j.creationsInFlight.size;
+    return n;
   }
 
   const spamFilter = new EventSpamFilter();
@@ -259,7 +277,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
   /** A fresh set of partitions and one follower over the whole view. */
   function startSession(): ViewFollower {
     const session = new Map<number, PartitionState>();
-    for (const id of owned) session.set(id, { id, jobs: new Map(), caughtUp: false, synced: false });
+    for (const id of owned) session.set(id, { id, jobs: new Map(), caughtUp: false, synced: false, creationsHeld: true });
     partitions = session;
     readyCount = 0;
     metrics.partitionsReady.set(0);

@@ -35,6 +35,12 @@ export interface JobSyncerOptions {
    * startTime) may be held back, to ride along with the next write that matters (0 = never).
    */
   progressWriteDelayMs: number;
+  /**
+   * A creation intent not carried out within this long is dropped by the finalizer-remover
+   * (its `notAfterMs`). Kept well under `expectationsTimeoutMs`, so that by the time the counter
+   * gives up on a creation and plans it again, the first intent can no longer create a Pod.
+   */
+  creationIntentTtlMs: number;
 }
 
 export type SyncOutcome =
@@ -50,7 +56,8 @@ export class JobSyncer {
     private readonly deps: JobSyncerDeps,
   ) {}
 
-  async sync(state: JobState, attempt: number): Promise<SyncOutcome> {
+  /** `creationAllowance`: creations this sync may plan (what is left of the counter's cap on creations in flight). */
+  async sync(state: JobState, attempt: number, creationAllowance = Number.POSITIVE_INFINITY): Promise<SyncOutcome> {
     const now = this.deps.now();
     state.expireInFlight(now, this.opts.expectationsTimeoutMs, this.opts.removalRepublishMs);
     const job = state.ledger;
@@ -65,6 +72,7 @@ export class JobSyncer {
       creationsInFlight: new Map([...state.creationsInFlight].map(([name, e]) => [name, { index: e.index }])),
       deletionsInFlight: new Set(state.deletionsInFlight.keys()),
       backoff: state.backoff,
+      creationAllowance,
       random: this.deps.random,
       options: this.opts.syncOptions,
     });
@@ -183,7 +191,7 @@ export class JobSyncer {
       intents.push({ ...base, kind: "removeFinalizer", jobUID: state.uid, namespace: r.namespace, name: r.name, podUID: r.podUID, reason: r.reason });
     }
     for (const c of plan.creations) {
-      intents.push({ ...base, kind: "createPod", jobUID: state.uid, jobName: state.name, namespace: state.namespace, pod: c.pod });
+      intents.push({ ...base, kind: "createPod", jobUID: state.uid, jobName: state.name, namespace: state.namespace, pod: c.pod, notAfterMs: now + this.opts.creationIntentTtlMs });
     }
     for (const d of plan.deletions) {
       intents.push({

@@ -24,6 +24,14 @@ export const counterOptionSchema = {
   removalRepublishMs: durationMsOption({ flag: "removal-republish", env: "JOBTALLY_REMOVAL_REPUBLISH", description: "re-publish a finalizer removal the view has not shown done after this long", default: 300_000, min: 1000 }),
   podBackoffBaseMs: durationMsOption({ flag: "pod-failure-backoff", env: "JOBTALLY_POD_FAILURE_BACKOFF", description: "first delay before replacing a failed Pod (doubles per failure since the last success)", default: 10_000, min: 0 }),
   podBackoffMaxMs: durationMsOption({ flag: "pod-failure-backoff-max", env: "JOBTALLY_POD_FAILURE_BACKOFF_MAX", description: "cap of the replacement delay", default: 600_000, min: 0 }),
+  maxCreationsInFlight: integerOption({
+    flag: "max-creations-in-flight",
+    env: "JOBTALLY_MAX_CREATIONS_IN_FLIGHT",
+    description: "Pod creations this counter has published and not yet seen, at most (keeps the creation backlog in the work queue short; about 10 s of the removers' budget)",
+    default: 5000,
+    min: 1,
+    max: 1_000_000,
+  }),
   maxPodCreationsPerSync: integerOption({ flag: "max-creations-per-sync", env: "JOBTALLY_MAX_CREATIONS_PER_SYNC", description: "Pod creations one sync may plan", default: 500, min: 1, max: 10_000 }),
   emitEvents: stringOption({ flag: "events", env: "JOBTALLY_EVENTS", description: "Kubernetes Events on Jobs: all, terminal (only Completed/Failed), none", default: "all", oneOf: ["all", "terminal", "none"] }),
 };

@@ -15,13 +15,28 @@ import { decideOnApiError, type ApiStep } from "./decide.js";
 export interface PodApi {
   /** Strategic merge patch removing the tracking finalizer from the Pod with this name and UID. */
   removeFinalizer(namespace: string, name: string, uid: string): Promise<void>;
-  createPod(namespace: string, pod: V1Pod): Promise<void>;
+  /**
+   * Creates the Pod, unless `notAfterMs` has passed by the time the request would go out (after
+   * waiting for the budget): then it throws CreationExpiredError and creates nothing.
+   */
+  createPod(namespace: string, pod: V1Pod, notAfterMs?: number): Promise<void>;
   /** Deletes the Pod with this name and UID (a UID precondition). */
   deletePod(namespace: string, name: string, uid: string): Promise<void>;
 }
 
 /** Intent outcome labels of `jobtally_intents_total`. */
-export type OutcomeLabel = "done" | "already-done" | "retry" | "rejected-retry" | "dropped";
+export type OutcomeLabel = "done" | "already-done" | "retry" | "rejected-retry" | "dropped" | "expired";
+
+/**
+ * A creation intent reached the API budget after its `notAfterMs`: the counter has planned (or is
+ * about to plan) the Pod again, so creating it now could make one Pod too many.
+ */
+export class CreationExpiredError extends Error {
+  constructor(readonly notAfterMs: number) {
+    super(`creation intent expired ${Date.now() - notAfterMs} ms ago`);
+    this.name = "CreationExpiredError";
+  }
+}
 
 export interface ExecutorDeps {
   api: PodApi;
@@ -84,7 +99,22 @@ export async function executeIntent(intent: Intent, attempt: number, deps: Execu
       return r.ok ? finish(r.already ? "already-done" : "done", ack) : finish(r.label, r.outcome);
     }
     case "createPod": {
-      const r = await step(intent, "createPod", () => deps.api.createPod(intent.namespace, intent.pod), attempt, deps);
+      let expired = false;
+      const r = await step(
+        intent,
+        "createPod",
+        () =>
+          deps.api.createPod(intent.namespace, intent.pod, intent.notAfterMs).catch((err: unknown) => {
+            if (!(err instanceof CreationExpiredError)) throw err;
+            expired = true;
+          }),
+        attempt,
+        deps,
+      );
+      if (expired) {
+        deps.logger.info(logFields(intent), "creation intent expired before its turn in the API budget; dropped (the counter plans the Pod again)");
+        return finish("expired", ack);
+      }
       return r.ok ? finish(r.already ? "already-done" : "done", ack) : finish(r.label, r.outcome);
     }
     case "deletePod": {

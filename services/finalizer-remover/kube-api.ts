@@ -6,7 +6,7 @@ import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from "@ku
 import type { ApiBudget } from "../../shared/kube/rate-limit.js";
 import { JOB_TRACKING_FINALIZER } from "../../shared/constants.js";
 import { apiErrorInfo } from "../../shared/kube/errors.js";
-import type { PodApi } from "./executor.js";
+import { CreationExpiredError, type PodApi } from "./executor.js";
 import type { RemoverMetrics } from "../../shared/observability/metrics.js";
 
 /**
@@ -24,7 +24,7 @@ export function createPodApi(core: CoreV1Api, budget: ApiBudget, metrics: Remove
    * Finalizer removals go ahead of creations and deletions waiting for the budget: a removal is
    * what lets a finished Pod be counted (and frees room in the uncounted lists).
    */
-  async function measured(verb: string, call: () => Promise<unknown>, priority = 0): Promise<void> {
+  async function measured(verb: string, call: () => Promise<unknown>, priority = 0, stillWanted?: () => void): Promise<void> {
     await budget.run(async () => {
       const end = metrics.apiDuration.startTimer({ verb, resource: "pods" });
       try {
@@ -36,11 +36,14 @@ export function createPodApi(core: CoreV1Api, budget: ApiBudget, metrics: Remove
       } finally {
         end();
       }
-    }, priority);
+    }, priority, stillWanted);
   }
   return {
     removeFinalizer: (namespace, name, uid) => measured("patch", () => core.patchNamespacedPod({ name, namespace, body: finalizerRemovalPatch(uid) }, smp), 1),
-    createPod: (namespace, pod: V1Pod) => measured("create", () => core.createNamespacedPod({ namespace, body: pod })),
+    createPod: (namespace, pod: V1Pod, notAfterMs?: number) =>
+      measured("create", () => core.createNamespacedPod({ namespace, body: pod }), 0, () => {
+        if (notAfterMs !== undefined && Date.now() > notAfterMs) throw new CreationExpiredError(notAfterMs);
+      }),
     deletePod: (namespace, name, uid) => measured("delete", () => core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } })),
   };
 }

@@ -40,6 +40,11 @@ export interface CreatePodIntent {
   namespace: string;
   /** The full Pod manifest, with its deterministic `metadata.name`. */
   pod: V1Pod;
+  /**
+   * Epoch ms after which the intent must not create the Pod any more (the counter will have
+   * planned it again by then). Absent: no limit.
+   */
+  notAfterMs?: number;
 }
 
 export type DeletionReason = "excess-active" | "suspended" | "job-failed" | "job-complete" | "deadline-exceeded";

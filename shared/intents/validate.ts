@@ -37,6 +37,9 @@ export function parseIntent(data: Uint8Array | string): Intent {
       if (!isObj(pod) || !isObj(pod.metadata) || typeof pod.metadata.name !== "string" || pod.metadata.name === "") {
         throw new MalformedIntentError(`field "pod" must be a Pod manifest with metadata.name`);
       }
+      if (raw.notAfterMs !== undefined && (typeof raw.notAfterMs !== "number" || !Number.isFinite(raw.notAfterMs))) {
+        throw new MalformedIntentError(`field "notAfterMs" must be a number (epoch milliseconds)`);
+      }
       return raw as unknown as Intent;
     }
     case "deletePod":

@@ -28,11 +28,17 @@ export class ApiBudget {
     this.bucket = new TokenBucket(opts.qps, defaultBurst(opts.qps, opts.burst), opts.clock ?? realClock);
   }
 
-  /** Runs `call` once a worker is free and a token is had; higher priority goes first at both. */
-  run<T>(call: () => Promise<T>, priority = 0): Promise<T> {
+  /**
+   * Runs `call` once a worker is free and a token is had; higher priority goes first at both.
+   * `stillWanted` (throwing when the request is no longer wanted) runs when a worker takes the task
+   * and again when its token is handed over, so a request that went stale while it waited costs
+   * no token and makes no request.
+   */
+  run<T>(call: () => Promise<T>, priority = 0, stillWanted?: () => void): Promise<T> {
     return this.queue.add(
       async () => {
-        await this.bucket.take(priority);
+        stillWanted?.();
+        await this.bucket.take(priority, stillWanted);
         return call();
       },
       { priority },

@@ -30,12 +30,16 @@ export interface ManageInput {
   /** Backoff left before a replacement may be created (0 = now). */
   backoffRemainingMs: number;
   maxPodCreationsPerSync: number;
+  /** Creations this sync may plan (the counter's cap on creations in flight); deletions are not limited by it. */
+  creationAllowance: number;
   /** Every Pod name in use (view and in flight), to keep new names unique. */
   takenNames: ReadonlySet<string>;
   random: () => number;
 }
 
 export interface ManageResult {
+  /** Fewer creations were planned than wanted because of the cap on creations in flight (or per sync). */
+  creationsCapped?: boolean;
   /** Active Pods after this sync's decisions, counting creations (in flight and planned). */
   active: number;
   creations: PlannedCreation[];
@@ -141,7 +145,13 @@ export function planManagePods(input: ManageInput): ManageResult {
     result.requeueAfterMs = input.backoffRemainingMs;
     return result;
   }
-  diff = Math.min(diff, input.maxPodCreationsPerSync);
+  diff = Math.min(diff, input.maxPodCreationsPerSync, input.creationAllowance);
+  if (diff <= 0) {
+    // Held back by the cap on creations in flight: look again once some have shown up.
+    result.creationsCapped = true;
+    return result;
+  }
+  if (diff < wantActive - terminating - (active + inFlight)) result.creationsCapped = true;
 
   let indexes: (number | null)[] = Array.from({ length: diff }, () => null);
   if (isIndexedJob(job)) {

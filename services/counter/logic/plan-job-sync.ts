@@ -44,6 +44,7 @@ import { readUncounted, uncountedTotal } from "./uncounted.js";
 
 /** In-tree `enqueueSyncJobWithDelay` never waits less than the batch period. */
 const MIN_REQUEUE_MS = 1000;
+const CAPPED_CREATIONS_RETRY_MS = 1000;
 
 /** The condition the Job is heading to (in-tree `jobCtx.finishedCondition`). */
 interface Finishing {
@@ -178,6 +179,7 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
         onlyReplaceFailed,
         backoffRemainingMs: remainingBackoffMs(backoff, now, options.podFailureBackoffBaseMs, options.podFailureBackoffMaxMs),
         maxPodCreationsPerSync: options.maxPodCreationsPerSync,
+        creationAllowance: snapshot.creationAllowance ?? Number.POSITIVE_INFINITY,
         takenNames: taken,
         random: snapshot.random,
       });
@@ -188,6 +190,8 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
       terminating += managed.deletions.length;
       ready -= managed.deletedReady;
       if (managed.requeueAfterMs !== null) requeueAfterMs = earliest(requeueAfterMs, Math.max(MIN_REQUEUE_MS, managed.requeueAfterMs));
+      // Creations held back by the cap on creations in flight: look again shortly.
+      if (managed.creationsCapped) requeueAfterMs = earliest(requeueAfterMs, CAPPED_CREATIONS_RETRY_MS);
     }
     const complete = completions === null ? succeeded > 0 && active === 0 : succeeded >= completions && active === 0;
     if (complete) {

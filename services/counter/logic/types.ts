@@ -60,6 +60,11 @@ export interface SyncSnapshot {
    */
   deletionsInFlight: ReadonlySet<string>;
   backoff: BackoffRecord;
+  /**
+   * Pod creations this sync may plan at most, below `maxPodCreationsPerSync`: what is left of the
+   * counter's cap on creations in flight (so a backlog of creation intents stays short). @default no limit
+   */
+  creationAllowance?: number;
   /** Random source for Pod name suffixes (seeded in tests). */
   random: () => number;
   options: SyncOptions;

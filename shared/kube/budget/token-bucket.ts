@@ -17,6 +17,8 @@ export const realClock: BucketClock = {
 interface Waiter {
   priority: number;
   resolve(): void;
+  reject(err: unknown): void;
+  stillWanted?: () => void;
 }
 
 export class TokenBucket {
@@ -70,7 +72,11 @@ export class TokenBucket {
     this.reschedule();
   }
 
-  take(priority = 0): Promise<void> {
+  /**
+   * Waits for a token. `stillWanted` runs when the token is about to be handed over; if it throws,
+   * the wait ends with that error and the token stays in the bucket.
+   */
+  take(priority = 0, stillWanted?: () => void): Promise<void> {
     if (this.rate === 0) {
       this.taken++;
       return Promise.resolve();
@@ -81,10 +87,10 @@ export class TokenBucket {
       this.taken++;
       return Promise.resolve();
     }
-    return new Promise<void>((resolve) => {
+    return new Promise<void>((resolve, reject) => {
       let i = this.waiters.length;
       while (i > 0 && this.waiters[i - 1]!.priority < priority) i--;
-      this.waiters.splice(i, 0, { priority, resolve });
+      this.waiters.splice(i, 0, { priority, resolve, reject, stillWanted });
       this.reschedule();
     });
   }
@@ -99,9 +105,16 @@ export class TokenBucket {
     this.timer = null;
     this.refill();
     while (this.waiters.length > 0 && (this.rate === 0 || this.tokens >= 1)) {
+      const w = this.waiters.shift()!;
+      try {
+        w.stillWanted?.();
+      } catch (err) {
+        w.reject(err);
+        continue;
+      }
       if (this.rate > 0) this.tokens -= 1;
       this.taken++;
-      this.waiters.shift()!.resolve();
+      w.resolve();
     }
     this.reschedule();
   }

@@ -3,6 +3,7 @@
  * TestSyncJobComplete, TestSyncJobPastBackoffLimit and the suspend cases of TestSyncJob.
  */
 import { describe, test } from "node:test";
+import assert from "node:assert/strict";
 import type { V1Job, V1JobStatus } from "@kubernetes/client-node";
 import type { PodView } from "../../../shared/view/records.js";
 import { planJobSync, type SyncPlan } from "../../../services/counter/logic/index.js";
@@ -311,4 +312,26 @@ describe("planJobSync conditions and Pod management", () => {
       expectFields(c.name, summarize(plan, job), c.want);
     });
   }
+});
+
+describe("the cap on creations in flight (creationAllowance)", () => {
+  const cases: { name: string; allowance: number | undefined; active: number; want: { creations: number; requeue: boolean } }[] = [
+    { name: "no cap: parallelism 10 from nothing creates 10", allowance: undefined, active: 0, want: { creations: 10, requeue: false } },
+    { name: "allowance 4: creates 4 and looks again shortly", allowance: 4, active: 0, want: { creations: 4, requeue: true } },
+    { name: "allowance 0: creates nothing and looks again shortly", allowance: 0, active: 0, want: { creations: 0, requeue: true } },
+    { name: "allowance above the need: creates the need only", allowance: 100, active: 7, want: { creations: 3, requeue: false } },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      const pods = Array.from({ length: c.active }, (_, i) => pod(`r${i}`, { phase: "Running" }));
+      const plan = planJobSync({ ...makeSnapshot({ job: makeJob({ completions: 100, parallelism: 10 }), pods }), creationAllowance: c.allowance });
+      assert.equal(plan.creations.length, c.want.creations);
+      assert.equal(plan.requeueAfterMs !== null, c.want.requeue, `requeueAfterMs ${plan.requeueAfterMs}`);
+    });
+  }
+  test("deletions of excess Pods are not limited by it", () => {
+    const pods = Array.from({ length: 8 }, (_, i) => pod(`r${i}`, { phase: "Running" }));
+    const plan = planJobSync({ ...makeSnapshot({ job: makeJob({ completions: 100, parallelism: 3 }), pods }), creationAllowance: 0 });
+    assert.equal(plan.deletions.length, 5);
+  });
 });

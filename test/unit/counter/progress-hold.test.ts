@@ -36,7 +36,7 @@ function harness(holdMs: number) {
   const writes: V1JobStatus[] = [];
   const intents: Intent[] = [];
   const syncer = new JobSyncer(
-    { syncOptions: DEFAULT_SYNC_OPTIONS, expectationsTimeoutMs: 120_000, removalRepublishMs: 300_000, progressWriteDelayMs: holdMs },
+    { syncOptions: DEFAULT_SYNC_OPTIONS, expectationsTimeoutMs: 120_000, removalRepublishMs: 300_000, progressWriteDelayMs: holdMs, creationIntentTtlMs: 60_000 },
     {
       writeStatus: async (job: V1Job) => {
         writes.push(structuredClone(job.status ?? {}));

@@ -1,11 +1,15 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ApiException, type V1Pod } from "@kubernetes/client-node";
+import { ApiException, type CoreV1Api, type V1Pod } from "@kubernetes/client-node";
+import { Registry } from "prom-client";
 import { pino } from "pino";
 import type { CreatePodIntent, DeletePodIntent, Intent, RemoveFinalizerIntent } from "../../../shared/intents/intents.js";
 import { apiErrorInfo } from "../../../shared/kube/errors.js";
 import { decideOnApiError, REJECTED_BACKOFF, TRANSIENT_BACKOFF, type ApiStep, type ErrorDecision } from "../../../services/finalizer-remover/decide.js";
-import { executeIntent, type OutcomeLabel, type PodApi } from "../../../services/finalizer-remover/executor.js";
+import { CreationExpiredError, executeIntent, type OutcomeLabel, type PodApi } from "../../../services/finalizer-remover/executor.js";
+import { createPodApi } from "../../../services/finalizer-remover/kube-api.js";
+import { ApiBudget } from "../../../shared/kube/rate-limit.js";
+import { createRemoverMetrics } from "../../../shared/observability/metrics.js";
 
 function apiError(code: number, reason: string, message = reason, headers: Record<string, string> = {}): ApiException<string> {
   return new ApiException(code, `HTTP ${code}`, JSON.stringify({ kind: "Status", reason, message, code }), headers);
@@ -148,5 +152,41 @@ describe("executeIntent", () => {
     const h = harness({ patch: [apiError(503, "ServiceUnavailable")] });
     assert.equal((await h.run(deletion)).kind, "retry");
     assert.deepEqual(h.calls, ["patch ns/p2@u2"]);
+  });
+});
+
+describe("creation intents expire (notAfterMs), so a backlog can never create a Pod twice", () => {
+  test("the real Pod API: a creation whose deadline passes while it waits for a token creates nothing and costs no token", async () => {
+    const created: string[] = [];
+    const core = { createNamespacedPod: async (req: { body: V1Pod }) => void created.push(req.body.metadata?.name ?? "") } as unknown as CoreV1Api;
+    const budget = new ApiBudget({ qps: 2, burst: 1, concurrency: 4 });
+    const api = createPodApi(core, budget, createRemoverMetrics(new Registry(), () => 0));
+    const logger = pino({ level: "silent" });
+    const outcomes: OutcomeLabel[] = [];
+    const run = (name: string, notAfterMs?: number) =>
+      executeIntent({ ...creation, pod: { metadata: { name } }, ...(notAfterMs === undefined ? {} : { notAfterMs }) }, 1, { api, logger, onOutcome: (_k, o) => outcomes.push(o) });
+    const now = Date.now();
+    const results = await Promise.all([run("first", now + 60_000), run("late", now + 100), run("no-deadline")]);
+    assert.deepEqual(results, [{ kind: "ack" }, { kind: "ack" }, { kind: "ack" }]);
+    assert.deepEqual(created, ["first", "no-deadline"], "the late one waited ~500 ms for its token, past its deadline");
+    assert.deepEqual(outcomes.sort(), ["done", "done", "expired"]);
+    assert.ok(budget.bucket.taken <= 2, `the expired creation took no token (taken ${budget.bucket.taken})`);
+  });
+
+  test("an intent already past its deadline when it arrives: expired at once", async () => {
+    const h = harness({});
+    const api: PodApi = {
+      removeFinalizer: async () => undefined,
+      deletePod: async () => undefined,
+      createPod: async (_ns, _pod, notAfterMs) => {
+        if (notAfterMs !== undefined && Date.now() > notAfterMs) throw new CreationExpiredError(notAfterMs);
+        h.calls.push("create");
+      },
+    };
+    const outcomes: OutcomeLabel[] = [];
+    const out = await executeIntent({ ...creation, notAfterMs: Date.now() - 1 }, 1, { api, logger: pino({ level: "silent" }), onOutcome: (_k, o) => outcomes.push(o) });
+    assert.deepEqual(out, { kind: "ack" });
+    assert.deepEqual(outcomes, ["expired"]);
+    assert.deepEqual(h.calls, []);
   });
 });
