@@ -10,7 +10,7 @@ import { booleanOption, loadOptions, renderOptionsHelp, stringOption } from "../
 import { natsServerAvailable, NatsServerMissingError } from "../../shared/process/nats-server.js";
 import { selectScenarios } from "./scenarios.js";
 import { runScenario, type RunResult } from "./run-scenario.js";
-import { renderChart, renderMarkdownTable, renderTable } from "./report.js";
+import { counterMemoryNote, renderChart, renderMarkdownTable, renderServiceMarkdownTable, renderTable } from "./report.js";
 import { bar } from "../../shared/text/progress-bar.js";
 import { spawnSync } from "node:child_process";
 import { JOBTALLY_BIN } from "../../shared/process/child.js";
@@ -54,6 +54,8 @@ export async function main(argv: string[]): Promise<void> {
     runs.push(result);
   }
   console.log(`\n${renderTable(runs)}`);
+  const memoryNote = counterMemoryNote(runs);
+  if (memoryNote) console.log(`\n${memoryNote}`);
   mkdirSync(config.out, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const json = join(config.out, `${stamp}.json`);
@@ -64,7 +66,7 @@ export async function main(argv: string[]): Promise<void> {
     const md = readFileSync(config.docs, "utf8");
     const start = "<!-- bench:results:start -->";
     const end = "<!-- bench:results:end -->";
-    const body = `${start}\nMeasured ${new Date().toISOString().slice(0, 10)} on ${machine.cpus} × ${machine.cpuModel}, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${machine.node}.\n\n${renderMarkdownTable(runs)}\n${end}`;
+    const body = `${start}\nMeasured ${new Date().toISOString().slice(0, 10)} on ${machine.cpus} × ${machine.cpuModel}, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${machine.node}.\n\n${renderMarkdownTable(runs)}\n\nPer service (CPU seconds per 1,000 Pods, peak RSS):\n\n${renderServiceMarkdownTable(runs)}\n${memoryNote ? `\n${memoryNote}\n` : ""}${end}`;
     const i = md.indexOf(start);
     const j = md.indexOf(end);
     writeFileSync(config.docs, i >= 0 && j > i ? md.slice(0, i) + body + md.slice(j + end.length) : `${md}\n${body}\n`);

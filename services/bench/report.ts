@@ -58,6 +58,37 @@ export function renderMarkdownTable(runs: RunResult[]): string {
   return [`| ${TABLE_HEADER.join(" | ")} |`, `|${TABLE_HEADER.map(() => "---").join("|")}|`, ...tableRows(runs).map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
 
+const SERVICE_ORDER = ["watcher", "counter", "finalizer-remover"] as const;
+
+/** Where the CPU and memory go: per service, CPU seconds per 1,000 Pods and peak RSS. */
+export function renderServiceMarkdownTable(runs: RunResult[]): string {
+  const header = ["run", ...SERVICE_ORDER.flatMap((s) => [`${s} CPU s/1k`, `${s} RSS MiB`])];
+  const rows = runs.map((r) => [
+    r.label,
+    ...SERVICE_ORDER.flatMap((s) => {
+      const u = r.services[s];
+      return u ? [f(u.cpuSecondsPer1000Pods), f(u.peakRssBytes / MiB, 0)] : ["—", "—"];
+    }),
+  ]);
+  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+/**
+ * The counter's memory against the size of the Job: the one-Job runs at the same QPS and
+ * parallelism and different sizes (10,000 and 100,000 Pods at QPS 1,000 in the full run).
+ */
+export function counterMemoryNote(runs: RunResult[]): string | null {
+  const single = runs.filter((r) => r.scenario === "single-job" && r.services.counter);
+  for (const big of single) {
+    const small = single.find((r) => r !== big && r.qps === big.qps && r.parallelism === big.parallelism && r.pods < big.pods);
+    if (!small) continue;
+    const a = small.services.counter!.peakRssBytes;
+    const b = big.services.counter!.peakRssBytes;
+    return `Counter peak RSS against Job size (QPS ${big.qps}, parallelism ${big.parallelism}): ${small.pods} Pods ${f(a / MiB, 0)} MiB, ${big.pods} Pods ${f(b / MiB, 0)} MiB (${b >= a ? "+" : ""}${f(((b - a) / a) * 100, 0)} %).`;
+  }
+  return null;
+}
+
 /** Pods counted and jobtally's API requests per second over time, one panel per run. */
 export function renderChart(runs: RunResult[]): string {
   const panelW = 520;

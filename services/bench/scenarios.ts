@@ -30,6 +30,8 @@ export const SCENARIOS: Scenario[] = [
   s("many-jobs", 100, 100, 100, 200),
   s("tiny-jobs", 200, 1, 1, 50),
   s("unthrottled", 1, 20_000, 2000, 0),
+  // Same QPS and parallelism as the 100,000-Pod run: the counter's memory against Job size.
+  s("single-job", 1, 10_000, 5000, 1000, true),
   s("single-job", 1, 100_000, 5000, 1000, true),
   s("single-job-indexed", 1, 100_000, 5000, 1000, true),
   s("many-jobs", 1000, 100, 100, 1000, true),

@@ -145,7 +145,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     if (!p || !state || !(p.caughtUp && p.synced)) return;
     const attempt = attempts.get(key) ?? 0;
     const started = process.hrtime.bigint();
-    const outcome = await syncer.sync(state, attempt, p.creationsHeld ? 0 : Math.max(0, config.maxCreationsInFlight - creationsInFlight()));
+    const outcome = await syncer.sync(state, attempt, p.creationsHeld ? 0 : Math.max(0, maxCreationsInFlight - creationsInFlight()));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.syncDuration.observe({ result: outcome.kind === "retry" ? "retry" : "ok" }, seconds);
     switch (outcome.kind) {
@@ -209,6 +209,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     });
   }
 
+  const maxCreationsInFlight = creationsInFlightCap(config);
   /** Creations published by this counter and not yet seen in the view, over all its Jobs. */
   function creationsInFlight(): number {
     let n = 0;
@@ -319,4 +320,13 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
   let budgetJoined = false;
   void serviceBudget.joined.then(() => (budgetJoined = true));
   return { ready: Promise.all([ready, serviceBudget.joined]).then(() => undefined), isReady: () => readyCount === owned.length && budgetJoined, done };
+}
+
+/**
+ * The cap on creations in flight: a few seconds of the API budget, so that a creation never waits
+ * in the queue anywhere near its time to live (half the expectations timeout).
+ */
+export function creationsInFlightCap(config: Pick<CounterConfig, "maxCreationsInFlight" | "sharedQps">): number {
+  if (config.maxCreationsInFlight > 0) return config.maxCreationsInFlight;
+  return config.sharedQps > 0 ? Math.max(500, Math.round(config.sharedQps * 5)) : 2000;
 }

@@ -111,15 +111,15 @@ export class JobSyncer {
 
   /**
    * How much longer a progress-only write is held back (0 = write now): one batch period, or while
-   * Pods this Job asked for are still being created (as the in-tree controller writes status after
-   * its creations), up to ten periods.
+   * Pods this Job asked for are still being created or wait for room under the cap on creations
+   * in flight (as the in-tree controller writes status after its creations), up to ten periods.
    */
   private progressHoldMs(state: JobState, job: V1Job, plan: SyncPlan, now: number): number {
     const period = this.opts.progressWriteDelayMs;
     if (period <= 0 || !onlyProgressChanged(job.status, plan.status)) return 0;
     state.progressHeldSince ??= now;
     const held = now - state.progressHeldSince;
-    const creating = state.creationsInFlight.size > 0 || plan.creations.length > 0;
+    const creating = state.creationsInFlight.size > 0 || plan.creations.length > 0 || plan.creationsCapped === true;
     if (creating && held < 10 * period) return Math.min(period, 10 * period - held);
     return Math.max(0, period - held);
   }

@@ -27,9 +27,9 @@ export const counterOptionSchema = {
   maxCreationsInFlight: integerOption({
     flag: "max-creations-in-flight",
     env: "JOBTALLY_MAX_CREATIONS_IN_FLIGHT",
-    description: "Pod creations this counter has published and not yet seen, at most (keeps the creation backlog in the work queue short; about 10 s of the removers' budget)",
-    default: 5000,
-    min: 1,
+    description: "Pod creations this counter has published and not yet seen, at most, so the creation backlog in the work queue stays seconds long (0 = 5 s of --shared-qps, at least 500; 2000 without a shared budget)",
+    default: 0,
+    min: 0,
     max: 1_000_000,
   }),
   maxPodCreationsPerSync: integerOption({ flag: "max-creations-per-sync", env: "JOBTALLY_MAX_CREATIONS_PER_SYNC", description: "Pod creations one sync may plan", default: 500, min: 1, max: 10_000 }),

@@ -37,6 +37,9 @@ export interface ManageInput {
   random: () => number;
 }
 
+/** The smallest share of the cap on creations in flight a Job takes (unless it wants fewer). */
+export const MIN_CREATION_CHUNK = 100;
+
 export interface ManageResult {
   /** Fewer creations were planned than wanted because of the cap on creations in flight (or per sync). */
   creationsCapped?: boolean;
@@ -145,7 +148,11 @@ export function planManagePods(input: ManageInput): ManageResult {
     result.requeueAfterMs = input.backoffRemainingMs;
     return result;
   }
-  diff = Math.min(diff, input.maxPodCreationsPerSync, input.creationAllowance);
+  // Under the cap on creations in flight a Job takes room only in chunks (all it wants, or at
+  // least MIN_CREATION_CHUNK): room handed out a few Pods at a time would split each Job into many
+  // small waves, each costing its own status writes.
+  const chunkOk = input.creationAllowance >= Math.min(diff, input.maxPodCreationsPerSync, MIN_CREATION_CHUNK);
+  diff = chunkOk ? Math.min(diff, input.maxPodCreationsPerSync, input.creationAllowance) : 0;
   if (diff <= 0) {
     // Held back by the cap on creations in flight: look again once some have shown up.
     result.creationsCapped = true;

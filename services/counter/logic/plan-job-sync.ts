@@ -138,6 +138,7 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
 
   // The condition the Job is heading to (in-tree syncJob, with JobManagedBy/JobPodReplacementPolicy on).
   let finishing: Finishing | null = null;
+  let creationsCapped = false;
   let requeueAfterMs: number | null = null;
   const scm = findCondition(status.conditions, CONDITION.successCriteriaMet);
   const failureTarget = findCondition(status.conditions, CONDITION.failureTarget);
@@ -191,7 +192,10 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
       ready -= managed.deletedReady;
       if (managed.requeueAfterMs !== null) requeueAfterMs = earliest(requeueAfterMs, Math.max(MIN_REQUEUE_MS, managed.requeueAfterMs));
       // Creations held back by the cap on creations in flight: look again shortly.
-      if (managed.creationsCapped) requeueAfterMs = earliest(requeueAfterMs, CAPPED_CREATIONS_RETRY_MS);
+      if (managed.creationsCapped) {
+        requeueAfterMs = earliest(requeueAfterMs, CAPPED_CREATIONS_RETRY_MS);
+        creationsCapped = true;
+      }
     }
     const complete = completions === null ? succeeded > 0 && active === 0 : succeeded >= completions && active === 0;
     if (complete) {
@@ -272,6 +276,7 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
     counted,
     backoff,
     finished,
+    creationsCapped,
   };
 }
 

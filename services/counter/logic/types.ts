@@ -112,4 +112,6 @@ export interface SyncPlan {
   backoff: BackoffRecord;
   /** True once the Job has a terminal condition (Complete/Failed) in `status` or the snapshot. */
   finished: boolean;
+  /** Fewer creations were planned than the Job wants (the caps per sync or on creations in flight). */
+  creationsCapped?: boolean;
 }

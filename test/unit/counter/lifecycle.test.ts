@@ -317,7 +317,8 @@ describe("planJobSync conditions and Pod management", () => {
 describe("the cap on creations in flight (creationAllowance)", () => {
   const cases: { name: string; allowance: number | undefined; active: number; want: { creations: number; requeue: boolean } }[] = [
     { name: "no cap: parallelism 10 from nothing creates 10", allowance: undefined, active: 0, want: { creations: 10, requeue: false } },
-    { name: "allowance 4: creates 4 and looks again shortly", allowance: 4, active: 0, want: { creations: 4, requeue: true } },
+    { name: "allowance 4 for a want of 10: no room for the whole want, nothing now, looks again shortly", allowance: 4, active: 0, want: { creations: 0, requeue: true } },
+    { name: "allowance 10 for a want of 10: creates 10", allowance: 10, active: 0, want: { creations: 10, requeue: false } },
     { name: "allowance 0: creates nothing and looks again shortly", allowance: 0, active: 0, want: { creations: 0, requeue: true } },
     { name: "allowance above the need: creates the need only", allowance: 100, active: 7, want: { creations: 3, requeue: false } },
   ];
@@ -329,6 +330,11 @@ describe("the cap on creations in flight (creationAllowance)", () => {
       assert.equal(plan.requeueAfterMs !== null, c.want.requeue, `requeueAfterMs ${plan.requeueAfterMs}`);
     });
   }
+  test("a big want takes room in chunks of at least 100", () => {
+    const job = makeJob({ completions: 1000, parallelism: 500 });
+    assert.equal(planJobSync({ ...makeSnapshot({ job }), creationAllowance: 99 }).creations.length, 0);
+    assert.equal(planJobSync({ ...makeSnapshot({ job }), creationAllowance: 150 }).creations.length, 150);
+  });
   test("deletions of excess Pods are not limited by it", () => {
     const pods = Array.from({ length: 8 }, (_, i) => pod(`r${i}`, { phase: "Running" }));
     const plan = planJobSync({ ...makeSnapshot({ job: makeJob({ completions: 100, parallelism: 3 }), pods }), creationAllowance: 0 });

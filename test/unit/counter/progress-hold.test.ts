@@ -9,6 +9,7 @@ import type { V1Job, V1JobStatus } from "@kubernetes/client-node";
 import { Registry } from "prom-client";
 import { onlyProgressChanged, DEFAULT_SYNC_OPTIONS } from "../../../services/counter/logic/index.js";
 import { JobSyncer } from "../../../services/counter/job-syncer.js";
+import { creationsInFlightCap } from "../../../services/counter/counter.js";
 import { JobState } from "../../../services/counter/job-state.js";
 import { createCounterMetrics } from "../../../shared/observability/metrics.js";
 import { silentLogger } from "../../../shared/observability/logger.js";
@@ -126,5 +127,33 @@ describe("JobSyncer holds progress-only writes while its Pods are being created"
     advance(1);
     await syncer.sync(state, 0);
     assert.equal(writes.length, 1);
+  });
+});
+
+describe("JobSyncer holds progress-only writes while creations wait under the cap", () => {
+  it("a Job with no room under the cap on creations in flight writes no progress until it has its Pods", async () => {
+    const { syncer, state, writes, intents, advance } = harness(1000);
+    const first = await syncer.sync(state, 0, 0);
+    assert.equal(intents.length, 0, "no room: nothing created");
+    assert.equal(writes.length, 0);
+    assert.equal(first.kind === "done" && first.requeueAfterMs, 1000, "looks again in a second");
+    for (let i = 0; i < 5; i++) {
+      advance(1000);
+      await syncer.sync(state, 0, 0);
+    }
+    assert.equal(writes.length, 0, "5 s capped: still no progress-only write");
+    advance(1000);
+    await syncer.sync(state, 0, 10);
+    assert.equal(intents.length, 1, "room again: the Pod is created");
+  });
+});
+
+describe("creationsInFlightCap", () => {
+  it("is 5 s of the shared budget (at least 500), 2000 without one, or the flag", () => {
+    assert.equal(creationsInFlightCap({ maxCreationsInFlight: 0, sharedQps: 1000 }), 5000);
+    assert.equal(creationsInFlightCap({ maxCreationsInFlight: 0, sharedQps: 200 }), 1000);
+    assert.equal(creationsInFlightCap({ maxCreationsInFlight: 0, sharedQps: 50 }), 500);
+    assert.equal(creationsInFlightCap({ maxCreationsInFlight: 0, sharedQps: 0 }), 2000);
+    assert.equal(creationsInFlightCap({ maxCreationsInFlight: 123, sharedQps: 1000 }), 123);
   });
 });
