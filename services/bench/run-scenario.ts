@@ -104,7 +104,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     const partitioned = ["--partitions", "16"];
     const start = async (name: string, args: string[]): Promise<void> => {
       const port = await freeLoopbackPort();
-      const child = spawnJobtallyChild([...args, ...common, "--http-port", String(port)], { name, logFile: log(name), env: { LOG_LEVEL: process.env.BENCH_SERVICE_LOG_LEVEL ?? "warn", ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}) } });
+      const child = spawnJobtallyChild([...args, ...common, "--http-port", String(port)], { name, logFile: log(name), env: { LOG_LEVEL: process.env.BENCH_SERVICE_LOG_LEVEL ?? "warn" } });
       children.push(child);
       services[name] = { child, port };
     };

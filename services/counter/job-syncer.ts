@@ -10,7 +10,7 @@ import type { Intent } from "../../shared/intents/intents.js";
 import { INTENT_VERSION } from "../../shared/intents/intents.js";
 import { apiErrorInfo } from "../../shared/kube/errors.js";
 import type { CounterMetrics } from "../../shared/observability/metrics.js";
-import { onlyProgressChanged, planJobSync } from "./logic/index.js";
+import { earliest, onlyProgressChanged, planJobSync } from "./logic/index.js";
 import type { PlannedEvent, SyncOptions, SyncPlan } from "./logic/types.js";
 import type { JobState } from "./job-state.js";
 
@@ -105,7 +105,7 @@ export class JobSyncer {
     if (plan.events.length > 0 && state.ledger) this.deps.recordEvents(state.ledger, plan.events);
     await this.purgeSettled(state);
     const expiry = state.msUntilInFlightExpiry(this.deps.now(), this.opts.expectationsTimeoutMs, this.opts.removalRepublishMs);
-    const requeueAfterMs = minOf(plan.requeueAfterMs, expiry, holdMs > 0 ? holdMs : null);
+    const requeueAfterMs = earliest(earliest(plan.requeueAfterMs, expiry), holdMs > 0 ? holdMs : null);
     return { kind: "done", requeueAfterMs, finished: plan.finished };
   }
 
@@ -263,11 +263,6 @@ export class JobSyncer {
     }
     await Promise.all(purges);
   }
-}
-
-function minOf(...values: (number | null)[]): number | null {
-  const present = values.filter((v): v is number => v !== null);
-  return present.length === 0 ? null : Math.min(...present);
 }
 
 function retryDelay(attempt: number): number {

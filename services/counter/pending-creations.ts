@@ -22,10 +22,11 @@ export async function waitForCreationQueueToDrain(nc: NatsConnection, partition:
   const subject = `${INTENT_SUBJECT_PREFIX}.${partition}.createPod`;
   const deadline = Date.now() + opts.maxWaitMs;
   let first: number | null = null;
+  let jsm: Awaited<ReturnType<typeof jetstreamManager>> | null = null;
   for (;;) {
     let pending: number | null = null;
     try {
-      const jsm = await jetstreamManager(nc);
+      jsm ??= await jetstreamManager(nc);
       const info = await jsm.streams.info(INTENT_STREAM, { subjects_filter: subject });
       pending = info.state.subjects?.[subject] ?? 0;
     } catch {

@@ -5,10 +5,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApiError, badRequest, internalError, methodNotAllowed, pathNotFound, resourceVersionTooLarge, tooOldResourceVersion, unsupportedMediaType } from "./errors.js";
 import type { FaultInjector } from "./faults.js";
-import { objectJson, parseJsonBody, readBody, sendError, sendJson, sendRaw, sleep } from "./http-util.js";
+import { parseJsonBody, readBody, sendError, sendJson, sendRaw, sleep } from "./http-util.js";
 import { listObjects } from "./list.js";
 import type { SimMetrics } from "./metrics.js";
-import type { KubeObject } from "./object.js";
+import { storedJson, type KubeObject } from "./object.js";
 import type { DeleteOptions, PatchType, PropagationPolicy, Registry } from "./registry.js";
 import { apiVersionOf, findResource, PODS, resourceKey, type ResourceInfo } from "./resources.js";
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from "./selectors.js";
@@ -147,7 +147,7 @@ export class ApiHandler {
         if (subresource === "binding") throw methodNotAllowed();
         const obj = this.d.registry.get(r, namespace, name as string);
         if (table) sendJson(res, 200, toTable(r, [obj], { resourceVersion: obj.metadata.resourceVersion }, table, this.d.nowMs()));
-        else sendRaw(res, 200, objectJson(obj));
+        else sendRaw(res, 200, storedJson(obj));
         return 200;
       }
       case "list":
@@ -167,14 +167,14 @@ export class ApiHandler {
           throw methodNotAllowed();
         }
         const created = this.d.registry.create(r, namespace, body);
-        sendRaw(res, 201, objectJson(created));
+        sendRaw(res, 201, storedJson(created));
         return 201;
       }
       case "update": {
         if (name === undefined || (subresource !== "" && subresource !== "status")) throw methodNotAllowed();
         const body = parseJsonBody(await readBody(req));
         const updated = this.d.registry.update(r, namespace, name, body, subresource as "" | "status");
-        sendRaw(res, 200, objectJson(updated));
+        sendRaw(res, 200, storedJson(updated));
         return 200;
       }
       case "patch": {
@@ -184,7 +184,7 @@ export class ApiHandler {
         if (!type) throw unsupportedMediaType(contentType);
         const body = parseJsonBody(await readBody(req));
         const patched = this.d.registry.patch(r, namespace, name, type, body, subresource as "" | "status");
-        sendRaw(res, 200, objectJson(patched));
+        sendRaw(res, 200, storedJson(patched));
         return 200;
       }
       case "delete": {
@@ -196,7 +196,7 @@ export class ApiHandler {
           const details: Record<string, string> = { name: name as string, kind: r.plural, uid: result.object.metadata.uid as string };
           if (r.group) details.group = r.group;
           sendJson(res, 200, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details });
-        } else sendRaw(res, 200, objectJson(result.object));
+        } else sendRaw(res, 200, storedJson(result.object));
         return 200;
       }
       default:
@@ -273,7 +273,7 @@ export class ApiHandler {
       return;
     }
     const head = `{"kind":"${r.kind}List","apiVersion":"${apiVersionOf(r)}","metadata":${JSON.stringify(meta)},"items":[`;
-    sendRaw(res, 200, `${head}${result.items.map(objectJson).join(",")}]}`);
+    sendRaw(res, 200, `${head}${result.items.map(storedJson).join(",")}]}`);
   }
 
   private currentObjects(rr: ResourceRequest, labels: ReturnType<typeof parseLabelSelector>, fields: ReturnType<typeof parseFieldSelector>): KubeObject[] {

@@ -1,10 +1,7 @@
 /** Small HTTP helpers: JSON answers, Status errors, request bodies, cached object JSON. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApiError, badRequest } from "./errors.js";
-import { storedJson, type KubeObject } from "./object.js";
 
-/** Stored objects never change: their JSON is computed once (object.ts) and shared by lists and watches. */
-export const objectJson: (o: KubeObject) => string = storedJson;
 
 export function sendRaw(res: ServerResponse, code: number, body: string, contentType = "application/json", headers: Record<string, string> = {}): void {
   res.writeHead(code, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(body), "Cache-Control": "no-cache, private", ...headers });

@@ -6,8 +6,7 @@
 import type { ServerResponse } from "node:http";
 import type { ApiError } from "./errors.js";
 import type { ChangeEvent } from "./history.js";
-import { objectJson } from "./http-util.js";
-import type { KubeObject } from "./object.js";
+import { storedJson, type KubeObject } from "./object.js";
 import { apiVersionOf, resourceKey, type ResourceInfo } from "./resources.js";
 import { matchesFields, matchesLabels, type FieldSelector, type LabelSelector } from "./selectors.js";
 import { toTable, type IncludeObject } from "./table.js";
@@ -98,7 +97,7 @@ export class WatchSession implements WatchSubscriber {
       const table = toTable(this.o.resource, [o], { resourceVersion: o.metadata.resourceVersion }, this.o.table, this.o.nowMs());
       this.send(`${JSON.stringify({ type, object: table })}\n`);
     } else {
-      this.send(`{"type":"${type}","object":${objectJson(o)}}\n`);
+      this.send(`{"type":"${type}","object":${storedJson(o)}}\n`);
     }
   }
 

@@ -58,7 +58,3 @@ export class ApiBudget {
 export function defaultBurst(qps: number, burst: number): number {
   return Math.max(1, Math.round(burst || 2 * qps));
 }
-
-export function createApiBudget(opts: ApiBudgetOptions): ApiBudget {
-  return new ApiBudget(opts);
-}

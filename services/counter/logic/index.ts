@@ -1,6 +1,6 @@
 /** The counter's pure decisions: one sync of one Job, and the pieces it is made of. */
 export * from "./types.js";
-export { planJobSync } from "./plan-job-sync.js";
+export { earliest, planJobSync } from "./plan-job-sync.js";
 export { OrderedIntervals, type IndexInterval } from "./completed-indexes.js";
 export * from "./conditions.js";
 export { isPastActiveDeadline, remainingDeadlineMs } from "./deadline.js";

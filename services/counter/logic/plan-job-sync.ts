@@ -357,7 +357,7 @@ function podEvents(created: number, deletions: readonly PlannedDeletion[]): Plan
   return events;
 }
 
-function earliest(a: number | null, b: number | null): number | null {
+export function earliest(a: number | null, b: number | null): number | null {
   if (a === null) return b;
   if (b === null) return a;
   return Math.min(a, b);
