@@ -34,8 +34,13 @@ export interface ServiceDefinition<S extends OptionSchema> {
   name: string;
   summary: string;
   schema: S;
-  /** Starts the service; resolves `done` after draining once `ctx.signal` aborts. */
-  start(config: ConfigOf<S>, ctx: ServiceContext): { ready: Promise<void>; done: Promise<void> };
+  /** Checks across options (throw ConfigError): an invalid config stops start-up before anything connects. */
+  validate?(config: ConfigOf<S>): void;
+  /**
+   * Starts the service; resolves `done` after draining once `ctx.signal` aborts. `/readyz` is true
+   * once `ready` resolved, while `isReady()` (when given) says so and NATS is connected.
+   */
+  start(config: ConfigOf<S>, ctx: ServiceContext): { ready: Promise<void>; done: Promise<void>; isReady?(): boolean };
 }
 
 export async function runService<S extends OptionSchema>(def: ServiceDefinition<S>, argv: string[]): Promise<void> {
@@ -44,17 +49,28 @@ export async function runService<S extends OptionSchema>(def: ServiceDefinition<
     return;
   }
   const config = loadOptions(def.schema, argv) as ConfigOf<S> & BaseConfig;
+  def.validate?.(config);
   const logger = createLogger(def.name, config.logLevel);
   const shutdown = shutdownOnSignals(logger);
   const registry = createRegistry(def.name);
   let ready = false;
-  const http = config.httpPort >= 0 ? await startObservabilityServer({ port: config.httpPort, registry, isReady: () => ready, logger }) : null;
+  let natsUp = true;
+  const started: { service?: ReturnType<ServiceDefinition<S>["start"]> } = {};
+  const isReady = (): boolean => ready && natsUp && (started.service?.isReady?.() ?? true);
+  const http = config.httpPort >= 0 ? await startObservabilityServer({ port: config.httpPort, registry, isReady, logger }) : null;
   if (http) logger.info({ port: http.port }, "serving /metrics, /healthz, /readyz");
   const kube = createKubeClients({ kubeconfig: config.kubeconfig });
   const nc = await connectNats({ servers: config.natsUrl, name: `jobtally-${def.name}`, logger, signal: shutdown.signal });
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === "disconnect") natsUp = false;
+      else if (s.type === "reconnect") natsUp = true;
+    }
+  })().catch(() => undefined);
   await ensureStreams(nc, { replicas: config.streamReplicas });
   await waitForKubeApi(kube, logger, shutdown.signal);
   const running = def.start(config, { kube, nc, logger, registry, signal: shutdown.signal });
+  started.service = running;
   void running.ready.then(() => {
     ready = true;
     logger.info("ready");

@@ -13,12 +13,17 @@ import { EventSpamFilter } from "../../shared/kube/event-spam-filter.js";
 import { apiErrorInfo } from "../../shared/kube/errors.js";
 import type { CounterMetrics } from "../../shared/observability/metrics.js";
 import { DeadLetters, IntentPublisher, followView, deleteViewRecord, onReconnect, type ViewEntry, type ViewFollower } from "../../shared/nats/index.js";
-import { parseViewSubject } from "../../shared/view/subjects.js";
 import { NO_OWNER_TOKEN, VIEW_SUBJECT_PREFIX } from "../../shared/constants.js";
-import type { ConfigOf } from "../../shared/config/options.js";
+import { ConfigError, type ConfigOf } from "../../shared/config/options.js";
 import { parsePartitionSet } from "../../shared/partition.js";
+import { openOwnershipBucket } from "../../shared/ownership/bucket.js";
+import { PartitionOwner, type OwnershipListener } from "../../shared/ownership/partition-owner.js";
+import { sanitizeReplicaId, type LeaseToken } from "../../shared/ownership/records.js";
+import os from "node:os";
 import { JobState } from "./job-state.js";
-import { JobSyncer } from "./job-syncer.js";
+import { JobSyncer, LeaseLostError, type SyncLease } from "./job-syncer.js";
+import { isViewFresh } from "./view-freshness.js";
+import { retryUntilDone } from "../../shared/backoff.js";
 import { waitForCreationQueueToDrain } from "./pending-creations.js";
 import { SyncScheduler } from "./sync-scheduler.js";
 import type { PlannedEvent } from "./logic/types.js";
@@ -39,27 +44,60 @@ export interface CounterDeps {
   random?: () => number;
 }
 
+/** One owned partition: rebuilt from its own slice of the view each time its lease is taken. */
 interface PartitionState {
   id: number;
+  /** The lease this replica acts under; in every intent, checked before every act. */
+  lease: LeaseToken;
+  syncLease: SyncLease;
   jobs: Map<string, JobState>;
   caughtUp: boolean;
   synced: boolean;
+  /** Wall-clock ms the newest sync marker was written by a watcher (0: none seen). */
+  markerAtMs: number;
+  /** The view was stale at the last check (no fresh sync marker): no creations. */
+  stale: boolean;
   /** No creations yet: creation intents from before this session may still be queued (pending-creations.ts). */
   creationsHeld: boolean;
+  /** Handing over (or lost): no new sync starts. */
+  closing: boolean;
+  follower: ViewFollower;
+  /** Syncs of this partition's Jobs running now. */
+  running: Set<Promise<unknown>>;
 }
 
 export interface RunningCounter {
-  /** Resolves once every owned partition is replayed and synced. */
+  /** Resolves once this replica joined the ownership bucket and the shared budget. */
   ready: Promise<void>;
+  /** Joined, and every partition it owns is replayed and has a fresh sync marker. */
   isReady(): boolean;
   done: Promise<void>;
 }
 
+/** Timings that cannot work together stop start-up with a message naming them. */
+export function checkCounterTiming(config: Pick<CounterConfig, "leaseDurationMs" | "leaseRenewDeadlineMs" | "leaseRetryPeriodMs" | "viewStaleAfterMs" | "expectationsTimeoutMs">): void {
+  const problems: string[] = [];
+  if (!(config.viewStaleAfterMs < config.expectationsTimeoutMs)) {
+    // Otherwise a creation published just before the watcher died expires while the view still
+    // counts as fresh, and is planned again blindly.
+    problems.push(`--view-stale-after (${config.viewStaleAfterMs} ms) must be shorter than --expectations-timeout (${config.expectationsTimeoutMs} ms)`);
+  }
+  if (!(config.leaseRenewDeadlineMs < config.leaseDurationMs)) {
+    problems.push(`--lease-renew-deadline (${config.leaseRenewDeadlineMs} ms) must be shorter than --lease-duration (${config.leaseDurationMs} ms), or two replicas could act for one partition`);
+  }
+  if (!(config.leaseRetryPeriodMs < config.leaseRenewDeadlineMs)) {
+    problems.push(`--lease-retry-period (${config.leaseRetryPeriodMs} ms) must be shorter than --lease-renew-deadline (${config.leaseRenewDeadlineMs} ms)`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
 export function startCounter(config: CounterConfig, deps: CounterDeps): RunningCounter {
+  checkCounterTiming(config);
   const { kube, logger, metrics, signal } = deps;
   const now = deps.now ?? Date.now;
   const js = jetstream(deps.nc);
-  const owned = parsePartitionSet(config.partitionSet, config.partitions);
+  const partitionSet = config.partitionSet === "auto" ? "auto" : parsePartitionSet(config.partitionSet, config.partitions);
+  const replicaId = config.replicaId || sanitizeReplicaId(`${os.hostname()}-${process.pid}`);
   const intents = new IntentPublisher(js, { logger });
   const deadLetters = new DeadLetters(js, { logger });
   const serviceBudget = createServiceBudget(
@@ -70,17 +108,13 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     (qps) => metrics.apiBudgetQps.set(qps),
   );
   const api = serviceBudget.budget;
-  let partitions = new Map<number, PartitionState>();
-  let readyResolve!: () => void;
-  const ready = new Promise<void>((r) => (readyResolve = r));
-  let readyCount = 0;
+  const partitions = new Map<number, PartitionState>();
   /** Sync markers must come from a watcher epoch above this (raised when NATS came back). */
   let minMarkerEpoch = 0;
   let maxMarkerEpochSeen = 0;
   const attempts = new Map<string, number>();
-  metrics.partitionsOwned.set(owned.length);
 
-  const timed = async <T>(verb: string, resource: string, fn: () => Promise<T>, priority = 0): Promise<T> => {
+  const timed = async <T>(verb: string, resource: string, fn: () => Promise<T>, priority = 0, stillWanted?: () => void): Promise<T> => {
     return api.run(async () => {
       try {
         const out = await fn();
@@ -90,7 +124,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
         metrics.apiRequests.inc({ verb, resource, code: String(apiErrorInfo(err).code ?? "error") });
         throw err;
       }
-    }, priority);
+    }, priority, stillWanted);
   };
 
   const syncer = new JobSyncer(
@@ -107,8 +141,10 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
       creationIntentTtlMs: Math.floor(config.expectationsTimeoutMs / 2),
     },
     {
-      writeStatus: (job) =>
-        timed("update", "jobs/status", () => kube.batch.replaceNamespacedJobStatus({ name: job.metadata?.name ?? "", namespace: job.metadata?.namespace ?? "", body: job }), 2),
+      writeStatus: (job, canActNow) =>
+        timed("update", "jobs/status", () => kube.batch.replaceNamespacedJobStatus({ name: job.metadata?.name ?? "", namespace: job.metadata?.namespace ?? "", body: job }), 2, () => {
+          if (!canActNow()) throw new LeaseLostError("the partition lease was lost while the status write waited for the API budget");
+        }),
       readJob: (namespace, name) => timed("get", "jobs", () => kube.batch.readNamespacedJobStatus({ name, namespace }), 2),
       publishIntents: (list) => intents.publishAll(list),
       purge: (subject, seq) => {
@@ -142,10 +178,21 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     const slash = key.indexOf("/");
     const p = partitions.get(Number(key.slice(0, slash)));
     const state = p?.jobs.get(key.slice(slash + 1));
-    if (!p || !state || !(p.caughtUp && p.synced)) return;
+    if (!p || !state || p.closing || !isPartitionReady(p)) return;
+    const running = syncOne(p, state, key);
+    p.running.add(running);
+    try {
+      await running;
+    } finally {
+      p.running.delete(running);
+    }
+  }
+
+  async function syncOne(p: PartitionState, state: JobState, key: string): Promise<void> {
     const attempt = attempts.get(key) ?? 0;
     const started = process.hrtime.bigint();
-    const outcome = await syncer.sync(state, attempt, p.creationsHeld ? 0 : Math.max(0, maxCreationsInFlight - creationsInFlight()));
+    const allowance = p.creationsHeld || p.stale ? 0 : Math.max(0, maxCreationsInFlight - creationsInFlight());
+    const outcome = await syncer.sync(state, attempt, p.syncLease, allowance);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.syncDuration.observe({ result: outcome.kind === "retry" ? "retry" : "ok" }, seconds);
     switch (outcome.kind) {
@@ -162,7 +209,15 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
         p.jobs.delete(state.uid);
         scheduler.forget(key);
         break;
+      case "fenced":
+        // The lease is gone: the partition is being dropped (owner.lost / release).
+        attempts.delete(key);
+        break;
     }
+  }
+
+  function isPartitionReady(p: PartitionState): boolean {
+    return p.caughtUp && p.synced;
   }
 
   function onEntry(p: PartitionState, e: ViewEntry): void {
@@ -170,10 +225,12 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     metrics.viewRecordsConsumed.inc({ kind: r.kind });
     if (r.kind === "sync") {
       maxMarkerEpochSeen = Math.max(maxMarkerEpochSeen, r.epoch);
-      if (!p.synced && r.epoch > minMarkerEpoch) {
+      if (r.epoch <= minMarkerEpoch) return;
+      p.markerAtMs = Math.max(p.markerAtMs, r.syncedAtMs);
+      if (!p.synced) {
         p.synced = true;
         maybeReady(p);
-      }
+      } else if (p.stale) checkFreshness(p);
       return;
     }
     const uid = r.kind === "job" ? r.uid : (r.jobUID ?? NO_OWNER_TOKEN);
@@ -185,7 +242,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     }
     const change = r.kind === "job" ? state.applyJobRecord(r, e.subject, e.seq) : state.applyPodRecord(r, e.subject, e.seq);
     if (logger.isLevelEnabled("trace")) logger.trace({ partition: p.id, seq: e.seq, subject: e.subject, rv: r.resourceVersion, change, gone: r.gone }, "view record");
-    if (change === "none" || !(p.caughtUp && p.synced)) return;
+    if (change === "none" || !isPartitionReady(p)) return;
     const key = jobKey(p.id, uid);
     if (change === "job-spec" || change === "job-gone") scheduler.enqueueSyncJobImmediately(key);
     else if (change === "pod-finished" && state.finishedSinceSync >= config.batchMaxPods) scheduler.enqueueSyncJobImmediately(key);
@@ -194,20 +251,119 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
   }
 
   function maybeReady(p: PartitionState): void {
-    if (!(p.caughtUp && p.synced)) return;
-    readyCount++;
-    metrics.partitionsReady.set(readyCount);
-    logger.info({ partition: p.id, jobs: p.jobs.size }, "partition ready: view replayed and synced");
-    for (const uid of p.jobs.keys()) scheduler.enqueueSyncJobImmediately(jobKey(p.id, uid));
-    if (readyCount === owned.length) readyResolve();
-    const session = partitions;
+    if (!isPartitionReady(p) || p.closing) return;
+    checkFreshness(p);
+    updatePartitionGauges();
+    logger.info({ partition: p.id, epoch: p.lease.epoch, jobs: p.jobs.size }, "partition ready: view replayed and synced");
+    enqueuePartition(p);
     void waitForCreationQueueToDrain(deps.nc, p.id, { maxWaitMs: Math.floor(config.expectationsTimeoutMs / 2), signal }).then((queued) => {
-      if (partitions !== session) return;
+      if (partitions.get(p.id) !== p || p.closing) return;
       p.creationsHeld = false;
-      if (queued !== 0) logger.info({ partition: p.id, queued }, "creation intents of an earlier session drained: creating Pods again");
-      for (const uid of p.jobs.keys()) scheduler.enqueueSyncJobImmediately(jobKey(p.id, uid));
+      if (queued !== 0) logger.info({ partition: p.id, queued }, "creation intents of an earlier owner drained: creating Pods again");
+      enqueuePartition(p);
     });
   }
+
+  function enqueuePartition(p: PartitionState): void {
+    for (const uid of p.jobs.keys()) scheduler.enqueueSyncJobImmediately(jobKey(p.id, uid));
+  }
+
+  /**
+   * A partition's view is fresh while its newest sync marker is younger than --view-stale-after.
+   * A stale view (the watcher dead, wedged or cut off) plans no creation: Pods it cannot see might
+   * exist. Counting goes on (it only ever acts on what the view shows).
+   */
+  function checkFreshness(p: PartitionState): void {
+    const fresh = isViewFresh(p.markerAtMs, now(), config.viewStaleAfterMs);
+    if (fresh === !p.stale) return;
+    p.stale = !fresh;
+    if (p.stale) logger.warn({ partition: p.id, markerAgeMs: p.markerAtMs === 0 ? null : now() - p.markerAtMs }, "view of this partition is stale (no fresh watcher sync marker): creating no Pods for it");
+    else {
+      logger.info({ partition: p.id }, "view of this partition is fresh again: creating Pods again");
+      enqueuePartition(p);
+    }
+    updatePartitionGauges();
+  }
+
+  function updatePartitionGauges(): void {
+    let ready = 0;
+    let stale = 0;
+    for (const p of partitions.values()) {
+      if (isPartitionReady(p) && !p.stale) ready++;
+      if (isPartitionReady(p) && p.stale) stale++;
+    }
+    metrics.partitionsOwned.set(partitions.size);
+    metrics.partitionsReady.set(ready);
+    metrics.partitionsViewStale.set(stale);
+  }
+
+  /** Starts rebuilding a partition just taken: replay its slice of the view, then follow it. */
+  function openPartition(id: number, lease: LeaseToken): void {
+    const old = partitions.get(id);
+    if (old) closePartition(old);
+    const p: PartitionState = {
+      id,
+      lease,
+      syncLease: { token: lease, canAct: () => canAct(id, lease.epoch) && partitions.get(id) === p && !p.closing },
+      jobs: new Map(),
+      caughtUp: false,
+      synced: false,
+      markerAtMs: 0,
+      stale: false,
+      creationsHeld: true,
+      closing: false,
+      running: new Set(),
+      follower: undefined as unknown as ViewFollower,
+    };
+    partitions.set(id, p);
+    p.follower = followView(js, {
+      filter: `${VIEW_SUBJECT_PREFIX}.${id}.>`,
+      logger,
+      onEntry: (e) => {
+        if (partitions.get(id) === p) onEntry(p, e);
+      },
+      onCaughtUp: () => {
+        if (partitions.get(id) !== p) return;
+        p.caughtUp = true;
+        if (!p.synced) logger.info({ partition: id }, "waiting for a watcher sync marker before acting on this partition");
+        maybeReady(p);
+      },
+      onMalformed: (subject, data, err) => {
+        metrics.deadLetters.inc({ source: "view" });
+        void deadLetters.send("view", err.message, data, { subject });
+      },
+    });
+    updatePartitionGauges();
+  }
+
+  /** Stops acting on a partition at once and forgets it (its syncs still running are fenced). */
+  function closePartition(p: PartitionState): void {
+    p.closing = true;
+    if (partitions.get(p.id) === p) partitions.delete(p.id);
+    for (const uid of p.jobs.keys()) {
+      const key = jobKey(p.id, uid);
+      scheduler.forget(key);
+      attempts.delete(key);
+    }
+    void p.follower.stop();
+    updatePartitionGauges();
+  }
+
+  const listener: OwnershipListener = {
+    acquired: (id, lease) => openPartition(id, lease),
+    lost: (id) => {
+      const p = partitions.get(id);
+      if (p) closePartition(p);
+    },
+    release: async (id) => {
+      const p = partitions.get(id);
+      if (!p) return;
+      // No new sync starts; the ones running finish (their acts still fenced by the lease).
+      p.closing = true;
+      await Promise.allSettled([...p.running]);
+      closePartition(p);
+    },
+  };
 
   const maxCreationsInFlight = creationsInFlightCap(config);
   /** Creations published by this counter and not yet seen in the view, over all its Jobs. */
@@ -258,59 +414,58 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     }
     metrics.jobsTracked.set(jobs);
     metrics.podsTracked.set(pods);
-  }, 2000);
+    for (const p of partitions.values()) if (isPartitionReady(p)) checkFreshness(p);
+  }, 1000);
   statsTimer.unref();
 
-  let follower: ViewFollower = startSession();
-  // After NATS comes back, what the counter derived from the stream may be ahead of the stream (a
-  // killed single-node server can lose acknowledged writes and reuse their sequence numbers):
-  // rebuild everything from a fresh replay, and act again only on a sync marker of a newer watcher
-  // epoch, written after the watcher itself re-read the view and relisted.
-  onReconnect(deps.nc, () => {
+  let owner: PartitionOwner | undefined;
+  let joined = false;
+  const started = (async () => {
+    const bucket = await retryUntilDone("open the ownership bucket", () => openOwnershipBucket(deps.nc, config.streamReplicas), logger, signal);
     if (signal.aborted) return;
-    logger.warn({ minMarkerEpoch: maxMarkerEpochSeen }, "NATS came back: rebuilding the counter's state from a fresh replay of the view");
-    minMarkerEpoch = maxMarkerEpochSeen;
-    const old = follower;
-    follower = startSession();
-    void old.stop();
-  });
-
-  /** A fresh set of partitions and one follower over the whole view. */
-  function startSession(): ViewFollower {
-    const session = new Map<number, PartitionState>();
-    for (const id of owned) session.set(id, { id, jobs: new Map(), caughtUp: false, synced: false, creationsHeld: true });
-    partitions = session;
-    readyCount = 0;
-    metrics.partitionsReady.set(0);
-    // Records of partitions this counter does not own are skipped.
-    return followView(js, {
-      filter: `${VIEW_SUBJECT_PREFIX}.>`,
+    owner = new PartitionOwner(bucket, listener, {
+      replicaId,
+      partitions: config.partitions,
+      partitionSet,
+      leaseDurationMs: config.leaseDurationMs,
+      renewDeadlineMs: config.leaseRenewDeadlineMs,
+      retryPeriodMs: config.leaseRetryPeriodMs,
       logger,
-      onEntry: (e) => {
-        if (partitions !== session) return;
-        const parsed = parseViewSubject(e.subject);
-        const p = parsed ? session.get(parsed.partition) : undefined;
-        if (p) onEntry(p, e);
-      },
-      onCaughtUp: () => {
-        if (partitions !== session) return;
-        for (const p of session.values()) {
-          p.caughtUp = true;
-          if (!p.synced) logger.info({ partition: p.id }, "waiting for a watcher sync marker before acting on this partition");
-          maybeReady(p);
-        }
-        logger.info({ partitions: owned.length }, "view replayed");
-      },
-      onMalformed: (subject, data, err) => {
-        metrics.deadLetters.inc({ source: "view" });
-        void deadLetters.send("view", err.message, data, { subject });
+      onMetrics: {
+        owned: () => updatePartitionGauges(),
+        liveReplicas: (n) => metrics.replicasLive.set(n),
+        acquired: () => metrics.leaseAcquisitions.inc(),
+        lost: (reason) => metrics.leaseLosses.inc({ reason }),
+        released: (reason) => metrics.leaseReleases.inc({ reason }),
+        rebalanced: (seconds) => metrics.rebalanceDuration.observe(seconds),
       },
     });
-  }
+    await retryUntilDone("join the counter replicas", () => (owner as PartitionOwner).start(), logger, signal);
+    joined = true;
+    logger.info({ replica: replicaId, partitions: config.partitions, partitionSet: config.partitionSet }, "joined the counter replicas: taking a share of the partitions");
+  })();
+  const canAct = (id: number, epoch: number): boolean => owner?.canAct(id, epoch) ?? false;
+
+  // After NATS comes back, what the counter derived from the stream may be ahead of the stream (a
+  // killed single-node server can lose acknowledged writes and reuse their sequence numbers):
+  // rebuild every owned partition from a fresh replay, and act again only on a sync marker of a
+  // newer watcher epoch, written after the watcher itself re-read the view and relisted. The
+  // leases stay: a lease that could not be renewed meanwhile is lost through its own deadline.
+  onReconnect(deps.nc, () => {
+    if (signal.aborted) return;
+    logger.warn({ minMarkerEpoch: maxMarkerEpochSeen }, "NATS came back: rebuilding the owned partitions from a fresh replay of the view");
+    minMarkerEpoch = maxMarkerEpochSeen;
+    for (const p of [...partitions.values()]) {
+      closePartition(p);
+      if (canAct(p.id, p.lease.epoch)) openPartition(p.id, p.lease);
+    }
+  });
 
   const done = (async () => {
     await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
-    await follower.stop();
+    await started.catch(() => undefined);
+    // Hand every partition over at once (drain, release): the others need not wait for expiry.
+    await owner?.stop();
     await scheduler.drain();
     await api.onIdle();
     await serviceBudget.stop();
@@ -319,7 +474,12 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
 
   let budgetJoined = false;
   void serviceBudget.joined.then(() => (budgetJoined = true));
-  return { ready: Promise.all([ready, serviceBudget.joined]).then(() => undefined), isReady: () => readyCount === owned.length && budgetJoined, done };
+  const isReady = (): boolean => {
+    if (!joined || !budgetJoined || signal.aborted) return false;
+    for (const p of partitions.values()) if (!isPartitionReady(p) || p.stale) return false;
+    return true;
+  };
+  return { ready: Promise.all([started, serviceBudget.joined]).then(() => undefined), isReady, done };
 }
 
 /**

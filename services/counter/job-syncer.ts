@@ -7,6 +7,7 @@
 import type { V1Job } from "@kubernetes/client-node";
 import type { Logger } from "../../shared/observability/logger.js";
 import type { Intent } from "../../shared/intents/intents.js";
+import type { LeaseToken } from "../../shared/ownership/records.js";
 import { INTENT_VERSION } from "../../shared/intents/intents.js";
 import { apiErrorInfo } from "../../shared/kube/errors.js";
 import type { CounterMetrics } from "../../shared/observability/metrics.js";
@@ -14,8 +15,14 @@ import { earliest, onlyProgressChanged, planJobSync } from "./logic/index.js";
 import type { PlannedEvent, SyncOptions, SyncPlan } from "./logic/types.js";
 import type { JobState } from "./job-state.js";
 
+/** Thrown by `writeStatus` when the lease was lost while the write waited for the API budget. */
+export class LeaseLostError extends Error {
+  override readonly name = "LeaseLostError";
+}
+
 export interface JobSyncerDeps {
-  writeStatus(job: V1Job): Promise<V1Job>;
+  /** Writes the status; `canAct` is asked again right before the request leaves (LeaseLostError if not). */
+  writeStatus(job: V1Job, canAct: () => boolean): Promise<V1Job>;
   readJob(namespace: string, name: string): Promise<V1Job>;
   publishIntents(intents: Intent[]): Promise<void>;
   purge(subject: string, seq: number): Promise<void>;
@@ -48,7 +55,19 @@ export type SyncOutcome =
   /** Retry soon: a conflict (re-read done) or a transient failure. */
   | { kind: "retry"; delayMs: number; reason: string }
   /** Nothing left to do for this Job: forget it. */
-  | { kind: "forget" };
+  | { kind: "forget" }
+  /** This replica no longer holds the partition's lease: it wrote and published nothing more. */
+  | { kind: "fenced" };
+
+/**
+ * The partition lease a sync acts under: its token goes into every intent, and `canAct` is asked
+ * right before each act (status write, intent publish), so a replica that lost the lease while
+ * the sync ran (or was paused in it) stops there.
+ */
+export interface SyncLease {
+  token: LeaseToken;
+  canAct(): boolean;
+}
 
 export class JobSyncer {
   constructor(
@@ -57,12 +76,13 @@ export class JobSyncer {
   ) {}
 
   /** `creationAllowance`: creations this sync may plan (what is left of the counter's cap on creations in flight). */
-  async sync(state: JobState, attempt: number, creationAllowance = Number.POSITIVE_INFINITY): Promise<SyncOutcome> {
+  async sync(state: JobState, attempt: number, lease: SyncLease, creationAllowance = Number.POSITIVE_INFINITY): Promise<SyncOutcome> {
+    if (!lease.canAct()) return { kind: "fenced" };
     const now = this.deps.now();
     state.expireInFlight(now, this.opts.expectationsTimeoutMs, this.opts.removalRepublishMs);
     const job = state.ledger;
     if (state.gone || job === null || job.metadata?.deletionTimestamp) {
-      return this.releaseWithoutCounting(state, state.gone || job === null ? (state.uid === "_none" || job === null ? "orphan" : "job-deleted") : "job-deleted");
+      return this.releaseWithoutCounting(state, lease, state.gone || job === null ? (state.uid === "_none" || job === null ? "orphan" : "job-deleted") : "job-deleted");
     }
     const plan = planJobSync({
       job,
@@ -96,12 +116,14 @@ export class JobSyncer {
     if (plan.status === null) state.progressHeldSince = null;
     const holdMs = plan.status !== null ? this.progressHoldMs(state, job, plan, now) : 0;
     if (plan.status !== null && holdMs === 0) {
-      const written = await this.writeStatus(state, job, plan, attempt);
+      if (!lease.canAct()) return { kind: "fenced" };
+      const written = await this.writeStatus(state, job, plan, attempt, lease);
       if (written.kind !== "done") return written;
       state.progressHeldSince = null;
     }
     state.backoff = plan.backoff;
-    await this.publish(state, plan, now);
+    if (!lease.canAct()) return { kind: "fenced" };
+    await this.publish(state, plan, lease.token, now);
     if (plan.events.length > 0 && state.ledger) this.deps.recordEvents(state.ledger, plan.events);
     await this.purgeSettled(state);
     const expiry = state.msUntilInFlightExpiry(this.deps.now(), this.opts.expectationsTimeoutMs, this.opts.removalRepublishMs);
@@ -124,15 +146,16 @@ export class JobSyncer {
     return Math.max(0, period - held);
   }
 
-  private async writeStatus(state: JobState, job: V1Job, plan: SyncPlan, attempt: number): Promise<SyncOutcome> {
+  private async writeStatus(state: JobState, job: V1Job, plan: SyncPlan, attempt: number, lease: SyncLease): Promise<SyncOutcome> {
     const log = this.deps.logger.child({ job: state.key, partition: state.partition });
     try {
-      const written = await this.deps.writeStatus({ ...job, status: plan.status ?? undefined });
+      const written = await this.deps.writeStatus({ ...job, status: plan.status ?? undefined }, () => lease.canAct());
       state.adoptLedger(written);
       this.deps.metrics.statusWrites.inc({ outcome: "ok" });
       this.recordCountingMetrics(job, plan);
       return { kind: "done", requeueAfterMs: null, finished: plan.finished };
     } catch (err) {
+      if (err instanceof LeaseLostError) return { kind: "fenced" };
       const info = apiErrorInfo(err);
       this.deps.metrics.statusWrites.inc({ outcome: String(info.code ?? "error") });
       if (info.code === 409) {
@@ -184,9 +207,9 @@ export class JobSyncer {
     }
   }
 
-  private async publish(state: JobState, plan: SyncPlan, now: number): Promise<void> {
+  private async publish(state: JobState, plan: SyncPlan, lease: LeaseToken, now: number): Promise<void> {
     const intents: Intent[] = [];
-    const base = { v: INTENT_VERSION, partition: state.partition } as const;
+    const base = { v: INTENT_VERSION, partition: state.partition, epoch: lease.epoch, holder: lease.holder } as const;
     for (const r of plan.removals) {
       intents.push({ ...base, kind: "removeFinalizer", jobUID: state.uid, namespace: r.namespace, name: r.name, podUID: r.podUID, reason: r.reason });
     }
@@ -219,7 +242,7 @@ export class JobSyncer {
    * Job deleted (or being deleted), or a Pod without a living controller: the finalizer comes off
    * every Pod without counting it (in-tree: the orphan queue). Nothing is written to the Job.
    */
-  private async releaseWithoutCounting(state: JobState, reason: "job-deleted" | "orphan"): Promise<SyncOutcome> {
+  private async releaseWithoutCounting(state: JobState, lease: SyncLease, reason: "job-deleted" | "orphan"): Promise<SyncOutcome> {
     const now = this.deps.now();
     const intents: Intent[] = [];
     for (const { record } of state.pods.values()) {
@@ -228,6 +251,8 @@ export class JobSyncer {
         v: INTENT_VERSION,
         kind: "removeFinalizer",
         partition: state.partition,
+        epoch: lease.token.epoch,
+        holder: lease.token.holder,
         jobUID: record.jobUID,
         namespace: record.namespace,
         name: record.name,
@@ -237,6 +262,10 @@ export class JobSyncer {
       state.removalsInFlight.set(record.uid, now);
     }
     if (intents.length > 0) {
+      if (!lease.canAct()) {
+        for (const i of intents) if (i.kind === "removeFinalizer") state.removalsInFlight.delete(i.podUID);
+        return { kind: "fenced" };
+      }
       this.deps.logger.info({ job: state.key, partition: state.partition, pods: intents.length, reason }, "removing finalizers without counting");
       await this.deps.publishIntents(intents);
       for (const i of intents) this.deps.metrics.intentsPublished.inc({ kind: i.kind });

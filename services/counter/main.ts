@@ -2,7 +2,7 @@
 import { runService } from "../../shared/service-main.js";
 import { createCounterMetrics } from "../../shared/observability/metrics.js";
 import { counterOptionSchema } from "./options.js";
-import { startCounter } from "./counter.js";
+import { checkCounterTiming, startCounter } from "./counter.js";
 
 export async function main(argv: string[]): Promise<void> {
   await runService(
@@ -10,6 +10,7 @@ export async function main(argv: string[]): Promise<void> {
       name: "counter",
       summary: "single writer of managed Jobs' status: lists, counts and manages Pods of its partitions",
       schema: counterOptionSchema,
+      validate: checkCounterTiming,
       start: (config, ctx) => startCounter(config, { ...ctx, metrics: createCounterMetrics(ctx.registry) }),
     },
     argv,

@@ -11,35 +11,62 @@ import type { IntentOutcome } from "../../shared/nats/intent-queue.js";
 import type { Logger } from "../../shared/observability/logger.js";
 import { decideOnApiError, type ApiStep } from "./decide.js";
 
-/** The three API calls an intent may need. Each throws client-node's ApiException on a non-2xx. */
+/**
+ * The three API calls an intent may need. Each throws client-node's ApiException on a non-2xx.
+ * `guard` runs right before the request leaves (after waiting for the API budget) and throws an
+ * IntentVoidedError when the intent must not be carried out any more; nothing is sent then.
+ */
 export interface PodApi {
   /** Strategic merge patch removing the tracking finalizer from the Pod with this name and UID. */
-  removeFinalizer(namespace: string, name: string, uid: string): Promise<void>;
-  /**
-   * Creates the Pod, unless `notAfterMs` has passed by the time the request would go out (after
-   * waiting for the budget): then it throws CreationExpiredError and creates nothing.
-   */
-  createPod(namespace: string, pod: V1Pod, notAfterMs?: number): Promise<void>;
+  removeFinalizer(namespace: string, name: string, uid: string, guard?: () => void): Promise<void>;
+  createPod(namespace: string, pod: V1Pod, guard?: () => void): Promise<void>;
   /** Deletes the Pod with this name and UID (a UID precondition). */
-  deletePod(namespace: string, name: string, uid: string): Promise<void>;
+  deletePod(namespace: string, name: string, uid: string, guard?: () => void): Promise<void>;
 }
 
 /** Intent outcome labels of `jobtally_intents_total`. */
-export type OutcomeLabel = "done" | "already-done" | "retry" | "rejected-retry" | "dropped" | "expired";
+export type OutcomeLabel = "done" | "already-done" | "retry" | "rejected-retry" | "dropped" | "expired" | "fenced";
+
+/** The intent must not be carried out any more; it is settled without an API request. */
+export abstract class IntentVoidedError extends Error {}
 
 /**
  * A creation intent reached the API budget after its `notAfterMs`: the counter has planned (or is
  * about to plan) the Pod again, so creating it now could make one Pod too many.
  */
-export class CreationExpiredError extends Error {
+export class CreationExpiredError extends IntentVoidedError {
   constructor(readonly notAfterMs: number) {
     super(`creation intent expired ${Date.now() - notAfterMs} ms ago`);
     this.name = "CreationExpiredError";
   }
 }
 
+/**
+ * The partition lease could not be verified just now (this process was paused, or NATS is away):
+ * the intent goes back to the queue and is decided again on its next delivery.
+ */
+export class LeaseUnverifiedError extends IntentVoidedError {
+  constructor() {
+    super("the partition lease is not verified: decided again on the next delivery");
+    this.name = "LeaseUnverifiedError";
+  }
+}
+
+/**
+ * The partition lease the intent was decided under is no longer the current one (another replica
+ * took the partition over, or it was released): carrying it out could act twice for one Job.
+ */
+export class IntentFencedError extends IntentVoidedError {
+  constructor(readonly reason: string) {
+    super(`intent fenced: ${reason}`);
+    this.name = "IntentFencedError";
+  }
+}
+
 export interface ExecutorDeps {
   api: PodApi;
+  /** Throws IntentFencedError when the intent's lease is superseded (checked right before each request). */
+  fence?(intent: Intent): void;
   logger: Logger;
   /** Called once per execution with the outcome label. */
   onOutcome?(kind: Intent["kind"], outcome: OutcomeLabel): void;
@@ -61,6 +88,18 @@ async function step(intent: Intent, which: ApiStep, call: () => Promise<void>, a
     await call();
     return { ok: true, already: false };
   } catch (err) {
+    if (err instanceof CreationExpiredError) {
+      deps.logger.info(logFields(intent), "creation intent expired before its turn in the API budget; dropped (the counter plans the Pod again)");
+      return { ok: false, outcome: { kind: "ack" }, label: "expired" };
+    }
+    if (err instanceof LeaseUnverifiedError) {
+      deps.logger.info(logFields(intent), "partition lease not verified lately; the intent is decided again on its next delivery");
+      return { ok: false, outcome: { kind: "retry", delayMs: 0 }, label: "retry" };
+    }
+    if (err instanceof IntentFencedError) {
+      deps.logger.warn({ ...logFields(intent), epoch: intent.epoch, holder: intent.holder, why: err.reason }, `${describeIntent(intent)}: refused, its partition lease was superseded (fencing); not executed`);
+      return { ok: false, outcome: { kind: "drop", reason: err.message }, label: "fenced" };
+    }
     const info = apiErrorInfo(err);
     const d = decideOnApiError(which, info, attempt, deps.random);
     const fields = { ...logFields(intent), step: which, code: info.code, reason: info.reason, err: info.message, attempt };
@@ -92,39 +131,28 @@ export async function executeIntent(intent: Intent, attempt: number, deps: Execu
     deps.onOutcome?.(intent.kind, label);
     return outcome;
   };
+  const guard = (): void => {
+    deps.fence?.(intent);
+    if (intent.kind === "createPod" && intent.notAfterMs !== undefined && Date.now() > intent.notAfterMs) throw new CreationExpiredError(intent.notAfterMs);
+  };
   const ack: IntentOutcome = { kind: "ack" };
   switch (intent.kind) {
     case "removeFinalizer": {
-      const r = await step(intent, "removeFinalizer", () => deps.api.removeFinalizer(intent.namespace, intent.name, intent.podUID), attempt, deps);
+      const r = await step(intent, "removeFinalizer", () => deps.api.removeFinalizer(intent.namespace, intent.name, intent.podUID, guard), attempt, deps);
       return r.ok ? finish(r.already ? "already-done" : "done", ack) : finish(r.label, r.outcome);
     }
     case "createPod": {
-      let expired = false;
-      const r = await step(
-        intent,
-        "createPod",
-        () =>
-          deps.api.createPod(intent.namespace, intent.pod, intent.notAfterMs).catch((err: unknown) => {
-            if (!(err instanceof CreationExpiredError)) throw err;
-            expired = true;
-          }),
-        attempt,
-        deps,
-      );
-      if (expired) {
-        deps.logger.info(logFields(intent), "creation intent expired before its turn in the API budget; dropped (the counter plans the Pod again)");
-        return finish("expired", ack);
-      }
+      const r = await step(intent, "createPod", () => deps.api.createPod(intent.namespace, intent.pod, guard), attempt, deps);
       return r.ok ? finish(r.already ? "already-done" : "done", ack) : finish(r.label, r.outcome);
     }
     case "deletePod": {
       if (intent.removeFinalizerFirst) {
-        const r = await step(intent, "removeFinalizer", () => deps.api.removeFinalizer(intent.namespace, intent.name, intent.podUID), attempt, deps);
+        const r = await step(intent, "removeFinalizer", () => deps.api.removeFinalizer(intent.namespace, intent.name, intent.podUID, guard), attempt, deps);
         if (!r.ok) return finish(r.label, r.outcome);
         // Gone already: nothing left to delete.
         if (r.already) return finish("already-done", ack);
       }
-      const r = await step(intent, "deletePod", () => deps.api.deletePod(intent.namespace, intent.name, intent.podUID), attempt, deps);
+      const r = await step(intent, "deletePod", () => deps.api.deletePod(intent.namespace, intent.name, intent.podUID, guard), attempt, deps);
       return r.ok ? finish(r.already ? "already-done" : "done", ack) : finish(r.label, r.outcome);
     }
   }

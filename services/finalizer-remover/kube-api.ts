@@ -6,7 +6,7 @@ import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from "@ku
 import type { ApiBudget } from "../../shared/kube/rate-limit.js";
 import { JOB_TRACKING_FINALIZER } from "../../shared/constants.js";
 import { apiErrorInfo } from "../../shared/kube/errors.js";
-import { CreationExpiredError, type PodApi } from "./executor.js";
+import type { PodApi } from "./executor.js";
 import type { RemoverMetrics } from "../../shared/observability/metrics.js";
 
 /**
@@ -39,12 +39,9 @@ export function createPodApi(core: CoreV1Api, budget: ApiBudget, metrics: Remove
     }, priority, stillWanted);
   }
   return {
-    removeFinalizer: (namespace, name, uid) => measured("patch", () => core.patchNamespacedPod({ name, namespace, body: finalizerRemovalPatch(uid) }, smp), 1),
-    createPod: (namespace, pod: V1Pod, notAfterMs?: number) =>
-      measured("create", () => core.createNamespacedPod({ namespace, body: pod }), 0, () => {
-        if (notAfterMs !== undefined && Date.now() > notAfterMs) throw new CreationExpiredError(notAfterMs);
-      }),
-    deletePod: (namespace, name, uid) => measured("delete", () => core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } })),
+    removeFinalizer: (namespace, name, uid, guard) => measured("patch", () => core.patchNamespacedPod({ name, namespace, body: finalizerRemovalPatch(uid) }, smp), 1, guard),
+    createPod: (namespace, pod: V1Pod, guard) => measured("create", () => core.createNamespacedPod({ namespace, body: pod }), 0, guard),
+    deletePod: (namespace, name, uid, guard) => measured("delete", () => core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } }), 0, guard),
   };
 }
 

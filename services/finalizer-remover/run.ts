@@ -15,7 +15,10 @@ import { consumeIntents, type IntentContext, type IntentOutcome } from "../../sh
 import { ensureStreams } from "../../shared/nats/streams.js";
 import type { Intent } from "../../shared/intents/intents.js";
 import type { Logger } from "../../shared/observability/logger.js";
-import { executeIntent } from "./executor.js";
+import { executeIntent, IntentFencedError, LeaseUnverifiedError } from "./executor.js";
+import { openOwnershipBucket } from "../../shared/ownership/bucket.js";
+import { LeaseView } from "../../shared/ownership/lease-view.js";
+import { retryUntilDone } from "../../shared/backoff.js";
 import { createPodApi } from "./kube-api.js";
 import { createRemoverMetrics } from "../../shared/observability/metrics.js";
 import { INTENT_KINDS, LEGACY_REMOVER_DURABLE, maxAckPendingFor, removerDurable, type FinalizerRemoverConfig } from "./options.js";
@@ -47,15 +50,33 @@ export async function runFinalizerRemover(
   const maxAckPending = maxAckPendingFor(config);
 
   await ensureStreams(deps.nc, { replicas: config.streamReplicas });
+  // Fencing: every intent carries the partition lease it was decided under; one decided under a
+  // superseded lease is refused, never executed (checked on arrival, and again right before the
+  // request leaves, after waiting for the budget).
+  const bucket = await retryUntilDone("open the ownership bucket", () => openOwnershipBucket(deps.nc, config.streamReplicas), logger, deps.signal);
+  const leases = new LeaseView(bucket, logger);
+  leases.start();
+  await Promise.race([leases.ready, new Promise((r) => deps.signal.addEventListener("abort", r, { once: true }))]);
+  const fence = (intent: Intent): void => {
+    const d = leases.decideNow(intent.partition, intent);
+    if (d.kind === "refuse") throw new IntentFencedError(d.reason);
+    if (d.kind === "unverified") throw new LeaseUnverifiedError();
+  };
 
   const handle = async (intent: Intent, ctx: IntentContext): Promise<IntentOutcome> => {
     // Waiting for the budget can outlast ack_wait under a backlog: keep telling the server.
     const keepAlive = setInterval(() => ctx.working(), Math.max(500, Math.floor(config.ackWaitMs / 3)));
     try {
+      // A first decision that may read the lease (a partition not heard of yet); then the guard.
+      await leases.decide(intent.partition, intent);
       return await executeIntent(intent, ctx.deliveryCount, {
         api,
         logger,
-        onOutcome: (kind, outcome) => metrics.intents.inc({ kind, outcome }),
+        fence,
+        onOutcome: (kind, outcome) => {
+          metrics.intents.inc({ kind, outcome });
+          if (outcome === "fenced") metrics.fenced.inc({ kind });
+        },
         onRejected: (kind, code) => metrics.rejected.inc({ kind, code: String(code ?? "none") }),
       });
     } finally {
@@ -87,6 +108,7 @@ export async function runFinalizerRemover(
     ),
   );
   await budget.onIdle();
+  await leases.stop();
   await serviceBudget.stop();
   // Acks are fire-and-forget publishes: make sure they left before the caller closes the connection.
   await deps.nc.flush().catch(() => undefined);

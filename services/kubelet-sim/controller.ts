@@ -10,7 +10,7 @@ import type { Logger } from "../../shared/observability/logger.js";
 import { apiErrorInfo } from "../../shared/kube/errors.js";
 import { backoffDelayMs } from "../../shared/backoff.js";
 import { compareResourceVersions } from "../../shared/resource-version.js";
-import { podBehaviour, type BehaviourDefaults } from "./logic/behaviour.js";
+import { podBehaviour, RESTARTED_RUN_EXIT_CODE, type BehaviourDefaults, type PodBehaviour } from "./logic/behaviour.js";
 import { isTerminalPhase, podFacts, type PodFacts } from "./logic/pod-facts.js";
 import { newLocalPodState, planPod, type LocalPodState, type StageName } from "./logic/stages.js";
 import { exitReason, KILLED_EXIT_CODE, KILLED_REASON, runningStatus, terminatedStatus, type StatusPatch } from "./logic/status.js";
@@ -155,7 +155,7 @@ export class KubeletController {
     const plan = planPod(tracked.facts, tracked.local, ctx);
     if (!plan || Math.max(plan.dueAtMs, tracked.notBeforeMs) > ctx.nowMs) return;
     try {
-      await this.run(plan.stage, tracked, ctx.behaviour.exitCode);
+      await this.run(plan.stage, tracked, ctx.behaviour);
       tracked.failures = 0;
       tracked.notBeforeMs = 0;
     } catch (err) {
@@ -174,8 +174,9 @@ export class KubeletController {
     }
   }
 
-  private async run(stage: StageName, t: TrackedPod, exitCode: number): Promise<void> {
+  private async run(stage: StageName, t: TrackedPod, behaviour: PodBehaviour): Promise<void> {
     const p = t.facts;
+    const exitCode = behaviour.exitCode;
     const now = this.deps.clock.now();
     switch (stage) {
       case "bind": {
@@ -198,17 +199,25 @@ export class KubeletController {
       case "start": {
         await this.patchStatus(t, runningStatus(p, now));
         t.local.startedAtMs = now;
+        t.local.runStartedAtMs = now;
         this.deps.metrics.podsStarted.inc();
         return;
       }
+      case "restart": {
+        const previous = { restartCount: p.restartCount + 1, exitCode: RESTARTED_RUN_EXIT_CODE, startedAtMs: t.local.runStartedAtMs ?? t.local.startedAtMs ?? p.startTimeMs ?? now };
+        await this.patchStatus(t, runningStatus(p, now, previous));
+        t.local.runStartedAtMs = now;
+        return;
+      }
       case "finish": {
-        await this.patchStatus(t, terminatedStatus(p, exitCode, exitReason(exitCode), now, t.local.startedAtMs));
+        const condition = behaviour.failureCondition;
+        await this.patchStatus(t, terminatedStatus(p, exitCode, exitReason(exitCode), now, t.local.runStartedAtMs ?? t.local.startedAtMs, { restartCount: p.restartCount, condition }));
         t.local.finishedAtMs = now;
-        this.noteFinished(p, exitCode, false);
+        this.noteFinished(p, exitCode, false, condition?.type ?? null);
         return;
       }
       case "kill": {
-        await this.patchStatus(t, terminatedStatus(p, KILLED_EXIT_CODE, KILLED_REASON, now, t.local.startedAtMs));
+        await this.patchStatus(t, terminatedStatus(p, KILLED_EXIT_CODE, KILLED_REASON, now, t.local.runStartedAtMs ?? t.local.startedAtMs, { restartCount: p.restartCount }));
         t.local.finishedAtMs = now;
         this.noteFinished(p, KILLED_EXIT_CODE, true);
         await this.deleteNow(t);
@@ -247,8 +256,8 @@ export class KubeletController {
     t.local.deleteRequested = true;
   }
 
-  private noteFinished(p: PodFacts, exitCode: number, deletedBeforeFinish: boolean): void {
-    const phase = exitCode === 0 ? "Succeeded" : "Failed";
+  private noteFinished(p: PodFacts, exitCode: number, deletedBeforeFinish: boolean, failureCondition: string | null = null): void {
+    const phase = exitCode === 0 && failureCondition === null ? "Succeeded" : "Failed";
     const added = this.record.add({
       namespace: p.namespace,
       name: p.name,
@@ -258,6 +267,7 @@ export class KubeletController {
       phase,
       exitCode,
       deletedBeforeFinish,
+      failureCondition,
       recordedAt: new Date(this.deps.clock.now()).toISOString(),
     });
     if (added) this.deps.metrics.podsFinished.inc({ phase });
@@ -275,6 +285,7 @@ export class KubeletController {
       phase: null,
       exitCode: null,
       deletedBeforeFinish: true,
+      failureCondition: null,
       recordedAt: new Date(this.deps.clock.now()).toISOString(),
     });
   }

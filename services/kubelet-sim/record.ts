@@ -20,6 +20,11 @@ export interface RecordedPod {
   exitCode: number | null;
   /** The Pod was being deleted (or gone) before it finished on its own. */
   deletedBeforeFinish: boolean;
+  /**
+   * The condition type this kubelet set with the failure (annotation `failure-condition`, e.g.
+   * DisruptionTarget), or null. @default null (records of older simulators)
+   */
+  failureCondition?: string | null;
   /** When the kubelet recorded it (RFC 3339, ms). */
   recordedAt: string;
 }
@@ -31,6 +36,12 @@ export interface JobTally {
   failed: number;
   /** Pods deleted before they finished: failed-by-deletion plus vanished ones. */
   deletedBeforeFinish: number;
+  /**
+   * Failed Pods by the condition this kubelet set with the failure (DisruptionTarget, ...); absent
+   * when there was none. A podFailurePolicy Ignore rule on such a condition keeps them out of the
+   * Job's `status.failed`.
+   */
+  failedWithCondition?: Record<string, number>;
 }
 
 export interface KubeletRecord {
@@ -62,6 +73,10 @@ export class OutcomeRecord {
       if (p.phase === "Succeeded") t.succeeded++;
       if (p.phase === "Failed") t.failed++;
       if (p.deletedBeforeFinish) t.deletedBeforeFinish++;
+      if (p.phase === "Failed" && p.failureCondition) {
+        t.failedWithCondition ??= {};
+        t.failedWithCondition[p.failureCondition] = (t.failedWithCondition[p.failureCondition] ?? 0) + 1;
+      }
     }
     return { pods, byJob };
   }

@@ -89,6 +89,9 @@ async function runSession(
   const podSelector = config.podLabelSelector || (config.manageAllJobs ? "" : LABEL_CONTROLLER_UID);
   let jobsListed = false;
   let podsListed = false;
+  // Periodic markers say "someone is watching this partition now": written only while both
+  // watches are open, so a counter sees the view go stale when the watches are cut or wedged.
+  const watchOpen = { jobs: false, pods: false };
   let latestRv = "0";
 
   const publishAll = (pubs: Publication[]): Promise<void>[] =>
@@ -114,7 +117,7 @@ async function runSession(
   // Markers say "the view is complete as of this resourceVersion": written only once both lists
   // are published, then refreshed periodically so a counter that just started sees a fresh one.
   const markerTimer = setInterval(() => {
-    if (jobsListed && podsListed) void writeMarkers(false);
+    if (jobsListed && podsListed && watchOpen.jobs && watchOpen.pods) void writeMarkers(false);
   }, config.syncMarkerIntervalMs);
   markerTimer.unref();
 
@@ -133,6 +136,7 @@ async function runSession(
     resource: "jobs",
     kubeConfig: kube.kubeConfig,
     watchPath: config.namespace ? `/apis/batch/v1/namespaces/${config.namespace}/jobs` : "/apis/batch/v1/jobs",
+    onWatchOpen: (open) => (watchOpen.jobs = open),
     pageSize: config.listPageSize,
     listPage: async (token, limit) => {
       const list = config.namespace
@@ -161,6 +165,7 @@ async function runSession(
     resource: "pods",
     kubeConfig: kube.kubeConfig,
     watchPath: config.namespace ? `/api/v1/namespaces/${config.namespace}/pods` : "/api/v1/pods",
+    onWatchOpen: (open) => (watchOpen.pods = open),
     labelSelector: podSelector || undefined,
     pageSize: config.listPageSize,
     listPage: async (token, limit) => {

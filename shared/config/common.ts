@@ -14,7 +14,7 @@ export const natsOptions = {
 export const managementOptions = {
   managedBy: stringOption({ flag: "managed-by", env: "JOBTALLY_MANAGED_BY", description: "manage the Jobs whose spec.managedBy equals this", default: DEFAULT_MANAGED_BY }),
   manageAllJobs: booleanOption({ flag: "manage-all-jobs", env: "JOBTALLY_MANAGE_ALL_JOBS", description: "manage every Job (only where the built-in Job controller is off)", default: false }),
-  partitions: integerOption({ flag: "partitions", env: "JOBTALLY_PARTITIONS", description: "number of partitions Jobs are hashed into (same value for every service)", default: 16, min: 1, max: 1024 }),
+  partitions: integerOption({ flag: "partitions", env: "JOBTALLY_PARTITIONS", description: "number of partitions Jobs are hashed into (same value for every service)", default: 32, min: 1, max: 1024 }),
 };
 
 export const processOptions = {

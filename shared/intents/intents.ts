@@ -7,7 +7,21 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { INTENT_SUBJECT_PREFIX } from "../constants.js";
 
-export const INTENT_VERSION = 1 as const;
+/** 2: every intent carries the lease (epoch, holder) of its partition it was decided under. */
+export const INTENT_VERSION = 2 as const;
+
+/**
+ * Every intent says which lease of its partition it was decided under; the finalizer-remover
+ * carries it out only while that lease is the partition's current one (shared/ownership/fence.ts).
+ */
+export interface IntentLease {
+  v: typeof INTENT_VERSION;
+  partition: number;
+  /** The partition lease's epoch when the counter decided this. */
+  epoch: number;
+  /** The counter replica holding that lease. */
+  holder: string;
+}
 
 export type RemovalReason =
   /** The Pod's UID is in `uncountedTerminatedPods`: the removal lets it be counted. */
@@ -20,10 +34,8 @@ export type RemovalReason =
   /** Indexed Job: the Pod's success is already recorded in completedIndexes. */
   | "index-recorded";
 
-export interface RemoveFinalizerIntent {
-  v: typeof INTENT_VERSION;
+export interface RemoveFinalizerIntent extends IntentLease {
   kind: "removeFinalizer";
-  partition: number;
   jobUID: string | null;
   namespace: string;
   name: string;
@@ -31,10 +43,8 @@ export interface RemoveFinalizerIntent {
   reason: RemovalReason;
 }
 
-export interface CreatePodIntent {
-  v: typeof INTENT_VERSION;
+export interface CreatePodIntent extends IntentLease {
   kind: "createPod";
-  partition: number;
   jobUID: string;
   jobName: string;
   namespace: string;
@@ -49,10 +59,8 @@ export interface CreatePodIntent {
 
 export type DeletionReason = "excess-active" | "suspended" | "job-failed" | "job-complete" | "deadline-exceeded";
 
-export interface DeletePodIntent {
-  v: typeof INTENT_VERSION;
+export interface DeletePodIntent extends IntentLease {
   kind: "deletePod";
-  partition: number;
   jobUID: string;
   jobName: string;
   namespace: string;
@@ -69,15 +77,19 @@ export function intentSubject(intent: Intent): string {
   return `${INTENT_SUBJECT_PREFIX}.${intent.partition}.${intent.kind}`;
 }
 
-/** The `Nats-Msg-Id` that makes a re-published intent a no-op within the duplicate window. */
+/**
+ * The `Nats-Msg-Id` that makes a re-published intent a no-op within the duplicate window. The
+ * lease epoch is part of it: a new owner's intent must not be swallowed as a duplicate of the
+ * previous owner's, which the finalizer-remover may have refused.
+ */
 export function intentDedupId(intent: Intent): string {
   switch (intent.kind) {
     case "removeFinalizer":
-      return `rm:${intent.podUID}`;
+      return `rm:${intent.epoch}:${intent.podUID}`;
     case "createPod":
-      return `create:${intent.jobUID}:${intent.pod.metadata?.name ?? ""}`;
+      return `create:${intent.epoch}:${intent.jobUID}:${intent.pod.metadata?.name ?? ""}`;
     case "deletePod":
-      return `delete:${intent.podUID}`;
+      return `delete:${intent.epoch}:${intent.podUID}`;
   }
 }
 

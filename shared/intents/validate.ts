@@ -27,6 +27,10 @@ export function parseIntent(data: Uint8Array | string): Intent {
   if (typeof raw.partition !== "number" || !Number.isInteger(raw.partition) || raw.partition < 0) {
     throw new MalformedIntentError(`field "partition" must be a non-negative integer`);
   }
+  if (typeof raw.epoch !== "number" || !Number.isInteger(raw.epoch) || raw.epoch < 1) {
+    throw new MalformedIntentError(`field "epoch" must be a positive integer (the partition lease it was decided under)`);
+  }
+  need(raw, ["holder"]);
   switch (raw.kind) {
     case "removeFinalizer":
       need(raw, ["namespace", "name", "podUID", "reason"]);

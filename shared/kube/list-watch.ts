@@ -38,6 +38,8 @@ export interface ListWatchOptions<T> {
   /** Server-side watch timeout; the watch is re-opened after it (default 300 s). */
   watchTimeoutSeconds?: number;
   onRelist?(reason: string): void;
+  /** The watch is open (true) or not: listing, backing off, or reconnecting (false). */
+  onWatchOpen?(open: boolean): void;
 }
 
 class GoneError extends Error {
@@ -109,6 +111,7 @@ function watchOnce<T extends { metadata?: { resourceVersion?: string } }>(
     const finish = (err: unknown): void => {
       if (settled) return;
       settled = true;
+      opts.onWatchOpen?.(false);
       opts.signal.removeEventListener("abort", onAbort);
       if (gone) reject(new GoneError("resource version expired"));
       else if (err && !opts.signal.aborted) reject(err);
@@ -151,6 +154,7 @@ function watchOnce<T extends { metadata?: { resourceVersion?: string } }>(
       )
       .then((c) => {
         controller = c;
+        if (!settled) opts.onWatchOpen?.(true);
         if (opts.signal.aborted) c.abort();
         else opts.signal.addEventListener("abort", onAbort, { once: true });
       })

@@ -4,8 +4,11 @@
  * forever on its own, and JetStream calls made while it is away fail and are retried by callers.
  */
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { backoffDelayMs, sleep } from "../backoff.js";
-import type { Logger } from "../observability/logger.js";
+import { INTENT_STREAM, VIEW_STREAM } from "../constants.js";
+import { silentLogger, type Logger } from "../observability/logger.js";
+import { isConnectionClosed, JS_CODES, jsApiCode } from "./errors.js";
 
 export type { NatsConnection };
 
@@ -76,14 +79,72 @@ function watchStatus(nc: NatsConnection, logger: Logger): void {
   })().catch(() => undefined);
 }
 
+/** The streams services derive in-memory state from; their replication decides what a reconnect may have lost. */
+const DERIVED_STATE_STREAMS = [VIEW_STREAM, INTENT_STREAM];
+/** How long to try reading their replication (stream leaders are being elected right after a node loss). */
+const REPLICATION_CHECK = { attempts: 8, backoff: { baseMs: 250, maxMs: 4_000 } };
+
 /**
- * Calls `onReconnect` every time the connection comes back after a disconnect. A JetStream server
- * that was killed may have lost writes it had already acknowledged (a single node flushes to disk
- * asynchronously) and may reuse their sequence numbers, so readers and writers that keep state
- * derived from the streams rebuild it when this fires.
+ * Whether the jobtally streams could have lost acknowledged writes in an outage of the server
+ * that served this connection: true unless every one of them has replicas (a replicated stream
+ * acknowledges a write only once a majority of its replicas stored it, so losing one node loses
+ * nothing). A stream that is gone lost everything. If the replication cannot be read, true: a
+ * needless rebuild is slow, a missed one miscounts.
  */
-export function onReconnect(nc: NatsConnection, onReconnect: () => void): void {
+async function streamsMayHaveLostWrites(nc: NatsConnection, logger: Logger): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const jsm = await jetstreamManager(nc, { checkAPI: false });
+      for (const name of DERIVED_STATE_STREAMS) {
+        const { config } = await jsm.streams.info(name);
+        if ((config.num_replicas ?? 1) < 2) return true;
+      }
+      return false;
+    } catch (err) {
+      if (jsApiCode(err) === JS_CODES.streamNotFound) return true;
+      if (isConnectionClosed(err)) return false;
+      if (attempt >= REPLICATION_CHECK.attempts) {
+        logger.warn({ err: (err as Error).message }, "could not read the streams' replication after a reconnect; assuming writes may be lost");
+        return true;
+      }
+      await sleep(backoffDelayMs(attempt, REPLICATION_CHECK.backoff));
+    }
+  }
+}
+
+/**
+ * Calls `onReconnect` when the connection comes back after an outage that may have lost writes
+ * the server had already acknowledged: a killed single node flushes to disk asynchronously and
+ * may reuse the lost sequence numbers, so readers and writers that keep state derived from the
+ * streams rebuild it when this fires.
+ *
+ * It does not fire for the other reconnects, because rebuilding is not only slow but needs the
+ * other services to notice the outage too (a rebuilt counter waits for a sync marker of a newer
+ * watcher epoch, which only a watcher that rebuilt itself writes):
+ * - back on the same server process (same `server_id`: a network blip, a stale connection): the
+ *   server lost nothing;
+ * - on another node of a cluster whose streams are replicated: a node of a NATS cluster going
+ *   away makes only the clients it served reconnect, while the services connected to other nodes
+ *   see nothing; a counter and a watcher on different nodes would then wait on each other forever
+ *   (seen with `test/e2e/nats-cluster.test.ts`). No acknowledged write is lost then, unless a
+ *   majority of the nodes crash within one flush interval, which this does not detect.
+ */
+export function onReconnect(nc: NatsConnection, onReconnect: () => void, logger: Logger = silentLogger()): void {
+  let servedBy = nc.info?.server_id;
+  let checks = Promise.resolve();
   void (async () => {
-    for await (const s of nc.status()) if (s.type === "reconnect") onReconnect();
+    for await (const s of nc.status()) {
+      if (s.type !== "reconnect") continue;
+      const previous = servedBy;
+      servedBy = nc.info?.server_id;
+      if (servedBy !== undefined && servedBy === previous) {
+        logger.info({ server: s.server }, "reconnected to the same NATS server: it lost nothing, keeping the state read from the streams");
+        continue;
+      }
+      checks = checks.then(async () => {
+        if (await streamsMayHaveLostWrites(nc, logger)) onReconnect();
+        else logger.info({ server: s.server }, "reconnected to another NATS cluster node; the streams are replicated, keeping the state read from them");
+      }).catch((err: unknown) => logger.error({ err: String(err) }, "reconnect handler failed"));
+    }
   })().catch(() => undefined);
 }

@@ -14,6 +14,7 @@ import type { Intent } from "../intents/intents.js";
 import { intentDedupId, intentSubject } from "../intents/intents.js";
 import { parseIntent } from "../intents/validate.js";
 import type { Logger } from "../observability/logger.js";
+import { CONSUME_EXPIRES_MS } from "./consume-options.js";
 import { isConnectionClosed, JS_CODES, jsApiCode, NatsClosedError } from "./errors.js";
 
 const PUBLISH_BACKOFF = { baseMs: 100, maxMs: 5_000 };
@@ -186,7 +187,7 @@ export async function consumeIntents(js: JetStreamClient, opts: ConsumeIntentsOp
         const jsm = await js.jetstreamManager(false);
         await ensureIntentConsumer(jsm, opts);
         const consumer = await js.consumers.get(INTENT_STREAM, opts.durable);
-        messages = await consumer.consume({ max_messages: Math.min(opts.maxAckPending, 256) });
+        messages = await consumer.consume({ max_messages: Math.min(opts.maxAckPending, 256), expires: CONSUME_EXPIRES_MS });
         if (opts.signal.aborted) messages.stop();
         attempt = 0;
         void (async () => {

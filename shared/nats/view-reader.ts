@@ -15,6 +15,7 @@ import type { Logger } from "../observability/logger.js";
 import { silentLogger } from "../observability/logger.js";
 import type { ViewRecord } from "../view/records.js";
 import { parseViewRecord } from "../view/validate.js";
+import { CONSUME_EXPIRES_MS } from "./consume-options.js";
 import { isConnectionClosed } from "./errors.js";
 
 export interface ViewEntry {
@@ -85,7 +86,7 @@ export function followView(js: JetStreamClient, opts: FollowViewOptions): ViewFo
         ? { ...filter, deliver_policy: DeliverPolicy.All }
         : { ...filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSeq + 1 };
     const consumer = await js.consumers.get(VIEW_STREAM, cfg);
-    const iter = await consumer.consume();
+    const iter = await consumer.consume({ expires: CONSUME_EXPIRES_MS });
     messages = iter;
     // stop(), not close(): close() resolves only once the loop below has drained the iterator.
     if (stopping.signal.aborted) iter.stop();

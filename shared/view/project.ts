@@ -5,7 +5,7 @@
  */
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { BUILTIN_JOB_CONTROLLER, COMPLETION_INDEX_KEY, JOB_TRACKING_FINALIZER } from "../constants.js";
-import type { JobView, PodPhase, PodView } from "./records.js";
+import type { ContainerExitCode, JobView, PodConditionView, PodPhase, PodView } from "./records.js";
 import { VIEW_RECORD_VERSION } from "./records.js";
 
 const PHASES: ReadonlySet<string> = new Set(["Pending", "Running", "Succeeded", "Failed", "Unknown"]);
@@ -50,9 +50,45 @@ function finishedAtOf(pod: V1Pod): string | null {
   return latest;
 }
 
+/**
+ * Non-zero exit codes of terminated containers, regular before init containers: the order in-tree
+ * `matchOnExitCodes` looks at them, so the first match is the same container.
+ */
+export function containerExitCodesOf(pod: V1Pod): ContainerExitCode[] {
+  const result: ContainerExitCode[] = [];
+  for (const cs of [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])]) {
+    const code = cs.state?.terminated?.exitCode;
+    if (typeof code === "number" && code !== 0) result.push({ name: cs.name, exitCode: code });
+  }
+  return result;
+}
+
+/** The kubelet's lifecycle conditions: they change with every Pod start, and matter only once it failed. */
+const LIFECYCLE_CONDITIONS: ReadonlySet<string> = new Set(["PodScheduled", "Initialized", "ContainersReady", "Ready", "PodReadyToStartContainers"]);
+
+/** Conditions `onPodConditions` rules can match (see `PodView.conditions`). */
+export function policyConditionsOf(pod: V1Pod): PodConditionView[] {
+  // A rule is matched only against a Pod counted as failed: Failed, or deleted while the Job fails.
+  const phase = pod.status?.phase;
+  const settled = phase === "Failed" || (phase !== "Succeeded" && Boolean(pod.metadata?.deletionTimestamp));
+  return (pod.status?.conditions ?? [])
+    .filter((c) => settled || !LIFECYCLE_CONDITIONS.has(c.type))
+    .map((c) => ({ type: c.type, status: c.status }));
+}
+
+/** Sum of container restart counts, init containers included (in-tree `pastBackoffLimitOnFailure`). */
+export function restartCountOf(pod: V1Pod): number {
+  let total = 0;
+  for (const cs of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) total += cs.restartCount ?? 0;
+  return total;
+}
+
 export function podViewOf(pod: V1Pod): PodView {
   const md = pod.metadata ?? {};
   const phase = pod.status?.phase ?? "Pending";
+  const exitCodes = containerExitCodesOf(pod);
+  const conditions = policyConditionsOf(pod);
+  const restarts = restartCountOf(pod);
   return {
     v: VIEW_RECORD_VERSION,
     kind: "pod",
@@ -69,6 +105,10 @@ export function podViewOf(pod: V1Pod): PodView {
     completionIndex: completionIndexOf(pod),
     creationTimestamp: iso(md.creationTimestamp),
     finishedAt: finishedAtOf(pod),
+    // Left out when empty, so the records of ordinary Pods stay as small as they were.
+    ...(exitCodes.length > 0 ? { containerExitCodes: exitCodes } : {}),
+    ...(conditions.length > 0 ? { conditions } : {}),
+    ...(restarts > 0 ? { restartCount: restarts } : {}),
   };
 }
 
@@ -90,8 +130,17 @@ export function samePodState(a: PodView, b: PodView): boolean {
     a.ready === b.ready &&
     a.jobUID === b.jobUID &&
     a.completionIndex === b.completionIndex &&
-    a.finishedAt === b.finishedAt
+    a.finishedAt === b.finishedAt &&
+    (a.restartCount ?? 0) === (b.restartCount ?? 0) &&
+    samePairs(a.containerExitCodes, b.containerExitCodes, (x, y) => x.name === y.name && x.exitCode === y.exitCode) &&
+    samePairs(a.conditions, b.conditions, (x, y) => x.type === y.type && x.status === y.status)
   );
+}
+
+function samePairs<T>(a: readonly T[] | undefined, b: readonly T[] | undefined, same: (x: T, y: T) => boolean): boolean {
+  const xs = a ?? [];
+  const ys = b ?? [];
+  return xs.length === ys.length && xs.every((x, i) => same(x, ys[i] as T));
 }
 
 export function jobViewOf(job: V1Job): JobView {

@@ -34,6 +34,37 @@ export interface PodView {
   creationTimestamp: string | null;
   /** When the Pod reached a terminal phase (latest container finishedAt), ISO, or null. */
   finishedAt: string | null;
+  /**
+   * What `podFailurePolicy` rules match on (in-tree `matchOnExitCodes`): the non-zero exit code of
+   * every container whose current state is terminated, regular containers first, then init
+   * containers, each list in the Pod's status order. Exit code 0 never matches a rule, so it is
+   * left out. Absent: none (and in records written before the field existed).
+   */
+  containerExitCodes?: ContainerExitCode[];
+  /**
+   * The Pod's conditions as type and status, for `onPodConditions` rules. The kubelet's own
+   * lifecycle conditions (PodScheduled, Initialized, ContainersReady, Ready,
+   * PodReadyToStartContainers) are kept only once the Pod is Failed, or deleted and not Succeeded:
+   * the only states a rule is matched in; so they add no record per Pod start and no bytes to
+   * the records of succeeded Pods. Absent: none.
+   */
+  conditions?: PodConditionView[];
+  /**
+   * Sum of `restartCount` over init and regular containers (in-tree `pastBackoffLimitOnFailure`
+   * for restartPolicy OnFailure). Absent: 0.
+   */
+  restartCount?: number;
+}
+
+export interface ContainerExitCode {
+  name: string;
+  exitCode: number;
+}
+
+export interface PodConditionView {
+  type: string;
+  /** "True", "False" or "Unknown". */
+  status: string;
 }
 
 /** A managed Job as the watcher last saw it; `job` is null once `gone`. */

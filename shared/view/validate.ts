@@ -1,5 +1,5 @@
 /** Parses view records off the wire; a record that does not parse is dead-lettered with the reason. */
-import type { JobView, PodView, SyncMarker, ViewRecord } from "./records.js";
+import type { ContainerExitCode, JobView, PodConditionView, PodView, SyncMarker, ViewRecord } from "./records.js";
 import { VIEW_RECORD_VERSION } from "./records.js";
 
 export class MalformedRecordError extends Error {
@@ -26,6 +26,28 @@ function bool(o: Record<string, unknown>, k: string): boolean {
   const v = o[k];
   if (typeof v !== "boolean") throw new MalformedRecordError(`field "${k}" must be a boolean`);
   return v;
+}
+
+/** An optional list field: absent or null means none; otherwise every item must parse. */
+function optionalList<T>(o: Record<string, unknown>, k: string, item: (x: unknown) => T | null, what: string): T[] | undefined {
+  const v = o[k];
+  if (v === null || v === undefined) return undefined;
+  if (!Array.isArray(v)) throw new MalformedRecordError(`field "${k}" must be a list of ${what}`);
+  return v.map((x) => {
+    const parsed = item(x);
+    if (parsed === null) throw new MalformedRecordError(`field "${k}" must be a list of ${what}`);
+    return parsed;
+  });
+}
+
+function exitCodeItem(x: unknown): ContainerExitCode | null {
+  if (!isObj(x) || typeof x.name !== "string" || typeof x.exitCode !== "number" || !Number.isInteger(x.exitCode)) return null;
+  return { name: x.name, exitCode: x.exitCode };
+}
+
+function conditionItem(x: unknown): PodConditionView | null {
+  if (!isObj(x) || typeof x.type !== "string" || x.type === "" || typeof x.status !== "string") return null;
+  return { type: x.type, status: x.status };
 }
 
 export function parseViewRecord(data: Uint8Array | string): ViewRecord {
@@ -62,6 +84,15 @@ export function parseViewRecord(data: Uint8Array | string): ViewRecord {
         creationTimestamp: strOrNull(raw, "creationTimestamp"),
         finishedAt: strOrNull(raw, "finishedAt"),
       };
+      const exitCodes = optionalList(raw, "containerExitCodes", exitCodeItem, "{name, exitCode} with an integer exit code");
+      if (exitCodes && exitCodes.length > 0) pod.containerExitCodes = exitCodes;
+      const conditions = optionalList(raw, "conditions", conditionItem, "{type, status}");
+      if (conditions && conditions.length > 0) pod.conditions = conditions;
+      const restarts = raw.restartCount;
+      if (restarts !== null && restarts !== undefined) {
+        if (typeof restarts !== "number" || !Number.isInteger(restarts) || restarts < 0) throw new MalformedRecordError(`field "restartCount" must be a non-negative integer`);
+        if (restarts > 0) pod.restartCount = restarts;
+      }
       return pod;
     }
     case "job": {

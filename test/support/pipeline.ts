@@ -1,17 +1,22 @@
 /**
- * The whole system for end-to-end tests: a real nats-server, the Kubernetes API (the simulator, or
+ * The whole system for end-to-end tests: a real nats-server (or a three-node cluster with R3
+ * streams, `natsCluster: true`), the Kubernetes API (the simulator, or
  * the cluster of $KUBECONFIG), the kubelet simulator, and jobtally's three services as separate
  * processes started through the `jobtally` executable, exactly as a user runs them. Services can
  * be killed (-9) and restarted at any time; the test then checks counts against the kubelet's own
  * record.
  */
-import type { V1Job, V1Pod } from "@kubernetes/client-node";
+import type { V1Job, V1Pod, V1PodFailurePolicy } from "@kubernetes/client-node";
 import { acquireKubeEnv, type KubeEnv } from "./kube-env.js";
-import { startNatsServer, type NatsServerHandle } from "./nats-server.js";
+import { startNatsServer } from "./nats-server.js";
+import { startNatsCluster, type NatsClusterHandle } from "./nats-cluster.js";
 import { spawnJobtally, waitFor, type ChildHandle } from "./processes.js";
 import { freeLoopbackPort } from "../../shared/process/child.js";
 import { DEFAULT_MANAGED_BY, JOB_TRACKING_FINALIZER } from "../../shared/constants.js";
 import type { KubeletRecord } from "../../services/kubelet-sim/record.js";
+
+/** Lease timing of the counters in end-to-end tests: a dead counter's partitions move in ~3 s. */
+export const TEST_LEASE_FLAGS = ["--lease-duration", "3s", "--lease-renew-deadline", "2s", "--lease-retry-period", "500ms"];
 
 export type ServiceName = "watcher" | "counter" | "finalizer-remover" | "kubelet-sim";
 
@@ -24,6 +29,21 @@ export interface PipelineOptions {
   durationMs?: number;
   podGcDelayMs?: number;
   seed?: number;
+  /**
+   * Run on a three-node nats-server cluster instead of a single server: the services get every
+   * node's URL and `--stream-replicas 3`.
+   */
+  natsCluster?: boolean;
+}
+
+/** What every test may do to NATS, whether one server or a cluster (for a cluster: every node). */
+export interface NatsHandle {
+  /** Kills it (SIGKILL by default) and waits for the exit; the stored data stays. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same ports and store. */
+  restart(): Promise<void>;
+  /** Kills it and removes its store. */
+  stop(): Promise<void>;
 }
 
 export interface JobSpecInput {
@@ -34,17 +54,28 @@ export interface JobSpecInput {
   backoffLimit?: number;
   activeDeadlineSeconds?: number;
   suspend?: boolean;
-  /** Pod annotations (kubelet-sim steering: duration-ms, exit-code, fail-probability). */
+  /** Pod annotations (kubelet-sim steering: duration-ms, exit-code, fail-probability, failure-condition, restarts). */
   podAnnotations?: Record<string, string>;
   managedBy?: string | null;
+  /** `spec.podFailurePolicy` (the Pod template's one container is named "work"). */
+  podFailurePolicy?: V1PodFailurePolicy;
+  /** `spec.template.spec.restartPolicy`. @default "Never" */
+  restartPolicy?: "Never" | "OnFailure";
 }
 
-export interface Pipeline {
+export interface Pipeline<Nats extends NatsHandle = NatsHandle> {
   env: KubeEnv;
-  nats: NatsServerHandle;
+  nats: Nats;
   namespace: string;
   services: Record<ServiceName, ChildHandle>;
+  /** NATS URL(s) the services use, comma-separated. */
+  natsUrls: string;
   start(name: ServiceName): void;
+  /**
+   * One more process of `name` beside those already running (a scaled-out Deployment), with the
+   * same flags plus `extraFlags`; stopped with the pipeline, its output kept for failure messages.
+   */
+  replica(name: ServiceName, replicaName: string, extraFlags?: string[], env?: Record<string, string>): ChildHandle;
   /** kill -9 then start again. */
   restart(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
   createJob(spec: JobSpecInput): Promise<V1Job>;
@@ -63,8 +94,19 @@ export function isFinished(job: V1Job): "Complete" | "Failed" | null {
   return null;
 }
 
+async function startNats(cluster: boolean): Promise<{ handle: NatsHandle; urls: string; replicas: number }> {
+  if (cluster) {
+    const handle = await startNatsCluster({ size: 3 });
+    return { handle, urls: handle.urls, replicas: 3 };
+  }
+  const handle = await startNatsServer();
+  return { handle, urls: handle.url, replicas: 1 };
+}
+
+export function startPipeline(opts: PipelineOptions & { natsCluster: true }): Promise<Pipeline<NatsClusterHandle>>;
+export function startPipeline(opts?: PipelineOptions): Promise<Pipeline>;
 export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipeline> {
-  const nats = await startNatsServer();
+  const { handle: nats, urls: natsUrls, replicas } = await startNats(opts.natsCluster ?? false);
   let env: KubeEnv;
   try {
     env = await acquireKubeEnv({ namespacePrefix: "jt-e2e" });
@@ -75,11 +117,12 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   const ns = env.namespace;
   const partitions = String(opts.partitions ?? 4);
   const kubeletPort = await freeLoopbackPort();
-  const common = ["--kubeconfig", env.kubeconfigPath, "--nats-url", nats.url, "--http-port", "-1"];
+  const common = ["--kubeconfig", env.kubeconfigPath, "--nats-url", natsUrls, "--stream-replicas", String(replicas), "--http-port", "-1"];
   const partitioned = [...common, "--partitions", partitions];
   const args: Record<ServiceName, string[]> = {
     watcher: ["watcher", ...partitioned, "--namespace", ns, "--sync-marker-interval", "1s", ...(opts.flags?.watcher ?? [])],
-    counter: ["counter", ...partitioned, "--api-qps", "0", "--pod-failure-backoff", "1s", "--pod-failure-backoff-max", "5s", ...(opts.flags?.counter ?? [])],
+    // Short leases, so that a killed counter's partitions move within seconds (defaults: 15 s, 10 s, 2 s).
+    counter: ["counter", ...partitioned, "--api-qps", "0", "--pod-failure-backoff", "1s", "--pod-failure-backoff-max", "5s", ...TEST_LEASE_FLAGS, ...(opts.flags?.counter ?? [])],
     "finalizer-remover": ["finalizer-remover", ...common, "--qps", "0", ...(opts.flags?.["finalizer-remover"] ?? [])],
     "kubelet-sim": [
       "kubelet-sim",
@@ -112,12 +155,19 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   };
   for (const name of ["kubelet-sim", "finalizer-remover", "counter", "watcher"] as ServiceName[]) start(name);
 
+  const extras: ChildHandle[] = [];
   const pipeline: Pipeline = {
     env,
     nats,
     namespace: ns,
+    natsUrls,
     services,
     start,
+    replica(name, replicaName, extraFlags = [], extraEnv = {}) {
+      const h = spawnJobtally([...args[name], ...extraFlags], { name: replicaName, env: { LOG_LEVEL: process.env.JOBTALLY_TEST_LOG_LEVEL ?? "info", ...extraEnv } });
+      extras.push(h);
+      return h;
+    },
     async restart(name, signal = "SIGKILL") {
       await services[name].kill(signal);
       start(name);
@@ -136,9 +186,10 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
           activeDeadlineSeconds: spec.activeDeadlineSeconds,
           suspend: spec.suspend ?? false,
           ...(spec.managedBy === null ? {} : { managedBy: spec.managedBy ?? DEFAULT_MANAGED_BY }),
+          ...(spec.podFailurePolicy ? { podFailurePolicy: spec.podFailurePolicy } : {}),
           template: {
             metadata: { annotations: spec.podAnnotations },
-            spec: { restartPolicy: "Never", containers: [{ name: "work", image: "busybox:1.36", command: ["sh", "-c", "true"] }] },
+            spec: { restartPolicy: spec.restartPolicy ?? "Never", containers: [{ name: "work", image: "busybox:1.36", command: ["sh", "-c", "true"] }] },
           },
         },
       };
@@ -177,10 +228,10 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
     },
     logs() {
       const tail = (h: ChildHandle): string => `=== ${h.name} (pid ${h.proc.pid}) ===\n${h.logs().split("\n").slice(-40).join("\n")}`;
-      return [...retired, ...Object.values(services)].map(tail).join("\n");
+      return [...retired, ...Object.values(services), ...extras].map(tail).join("\n");
     },
     async stop() {
-      await Promise.all(Object.values(services).map((h) => h.kill("SIGTERM")));
+      await Promise.all([...Object.values(services), ...extras].map((h) => h.kill("SIGTERM")));
       await env.release();
       await nats.stop();
     },

@@ -9,6 +9,14 @@ export * from "./job-spec.js";
 export { activePodsForRemoval, firstPendingIndexes, planManagePods, type ManageInput, type ManageResult } from "./manage-pods.js";
 export * from "./pod-classification.js";
 export * from "./pod-template.js";
+export {
+  failJobMessage,
+  matchPodFailurePolicy,
+  REASON_POD_FAILURE_POLICY,
+  type PodFailurePolicyAction,
+  type PodFailurePolicyMatch,
+} from "./pod-failure-policy.js";
+export { pastBackoffLimitOnFailure } from "./restart-backoff.js";
 export { isSameStatus, onlyProgressChanged } from "./status-equality.js";
 export { formatTime, toMs, wireTime } from "./time.js";
 export { planTracking, sortPodsForTracking, type FinishingKind, type TrackingInput, type TrackingResult } from "./tracking.js";

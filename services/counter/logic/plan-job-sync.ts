@@ -12,6 +12,11 @@
  *   `manageJob` until expectations are met), and no terminal condition while creations are in flight;
  * - suspending clears `startTime` (it is set again on resume): API servers 1.32–1.34 without the
  *   fix for kubernetes#134521 reject changing a non-null startTime of an unsuspended Job.
+ *
+ * `podFailurePolicy` (pod-failure-policy.ts) decides per failed Pod: FailJob fails the Job
+ * (FailureTarget, then Failed, reason PodFailurePolicy), Ignore removes the finalizer without
+ * listing the UID, Count (and no match) is the default. FailIndex is matched but handled as Count
+ * until `backoffLimitPerIndex` exists here.
  */
 import type { V1Job, V1JobStatus } from "@kubernetes/client-node";
 import type { PodView } from "../../../shared/view/records.js";
@@ -29,6 +34,8 @@ import {
   isOnlyReplaceFailedPods,
 } from "./job-spec.js";
 import { planManagePods, toDeletion } from "./manage-pods.js";
+import { failJobMessage, matchPodFailurePolicy, REASON_POD_FAILURE_POLICY } from "./pod-failure-policy.js";
+import { pastBackoffLimitOnFailure } from "./restart-backoff.js";
 import {
   holdsFinalizer,
   isPodActive,
@@ -76,6 +83,7 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
   const completions = completionsOf(job);
   const suspended = isJobSuspended(job);
   const onlyReplaceFailed = isOnlyReplaceFailedPods(job);
+  const podFailurePolicy = job.spec?.podFailurePolicy ?? null;
   const jobDeleting = Boolean(job.metadata?.deletionTimestamp);
   const { removalsInFlight, deletionsInFlight, options } = snapshot;
   const lists = readUncounted(status);
@@ -99,7 +107,10 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
     (p) => holdsFinalizer(p) && !listed.has(p.uid) && !removalsInFlight.has(p.uid) && (!isIndexed || validCompletionIndex(p, completions) !== null),
   );
   const newSucceededCount = unlisted.filter(isPodSucceeded).length;
-  const newFailedCount = unlisted.filter((p) => isPodFailed(p, onlyReplaceFailed) && !deletionsInFlight.has(p.uid)).length;
+  // In-tree `nonIgnoredFailedPodsCount`: a failure an Ignore rule matches is not held against backoffLimit.
+  const newFailedCount = unlisted.filter(
+    (p) => isPodFailed(p, onlyReplaceFailed) && !deletionsInFlight.has(p.uid) && matchPodFailurePolicy(podFailurePolicy, p).countFailed,
+  ).length;
   let succeeded = (status.succeeded ?? 0) + newSucceededCount + lists.succeeded.length;
   const failed = (status.failed ?? 0) + newFailedCount + lists.failed.length;
 
@@ -132,21 +143,33 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
     removalsInFlight,
     deletionsInFlight,
     maxUncountedPods: options.maxUncountedPods,
+    podFailurePolicy,
   });
   const firstOfNewIndexes = isIndexed ? firstPodPerNewIndex(pods, prevSucceededIndexes, succeededIndexes, completions, lists.failed) : [];
-  let backoff = nextBackoffRecord(snapshot.backoff, [...observed.newlyListedSucceeded, ...firstOfNewIndexes], observed.newlyListedFailed, now);
+  let backoff = nextBackoffRecord(
+    snapshot.backoff,
+    [...observed.newlyListedSucceeded, ...firstOfNewIndexes],
+    [...observed.newlyListedFailed, ...observed.newlyIgnoredFailed],
+    now,
+  );
 
   // The condition the Job is heading to (in-tree syncJob, with JobManagedBy/JobPodReplacementPolicy on).
+  // A SuccessCriteriaMet Job does not look at the podFailurePolicy any more.
   let finishing: Finishing | null = null;
   let creationsCapped = false;
   let requeueAfterMs: number | null = null;
   const scm = findCondition(status.conditions, CONDITION.successCriteriaMet);
   const failureTarget = findCondition(status.conditions, CONDITION.failureTarget);
+  // In-tree `getFailJobMessage`: only Pods in a terminal phase Failed (podFailurePolicy implies
+  // podReplacementPolicy Failed), whether or not they still hold the finalizer.
+  const failJob = scm?.status === "True" || failureTarget?.status === "True" ? null : failJobMessage(job, pods, (p) => isPodFailed(p, onlyReplaceFailed));
   if (scm?.status === "True") {
     finishing = { kind: "success", reason: scm.reason ?? "", message: scm.message ?? "", isNew: false };
   } else if (failureTarget?.status === "True") {
     finishing = { kind: "failure", reason: failureTarget.reason ?? "", message: failureTarget.message ?? "", isNew: false };
-  } else if (failed > backoffLimitOf(job)) {
+  } else if (failJob !== null) {
+    finishing = { kind: "failure", reason: REASON_POD_FAILURE_POLICY, message: failJob, isNew: true };
+  } else if (failed > backoffLimitOf(job) || pastBackoffLimitOnFailure(job, pods, backoffLimitOf(job))) {
     finishing = { kind: "failure", reason: REASON.backoffLimitExceeded, message: MESSAGE.backoffLimitExceeded, isNew: true };
   } else if (isPastActiveDeadline(job, now)) {
     finishing = { kind: "failure", reason: REASON.deadlineExceeded, message: MESSAGE.deadlineExceeded, isNew: true };
@@ -219,6 +242,7 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
     removalsInFlight,
     deletionsInFlight,
     maxUncountedPods: options.maxUncountedPods,
+    podFailurePolicy,
   });
   const counted = [...tracking.countedSucceeded, ...tracking.countedFailed];
   // Counters never decrease (the API server rejects it).

@@ -5,11 +5,13 @@
  * room in `uncountedTerminatedPods` with newly finished Pods, and plan the finalizer removals
  * that the written status makes safe.
  */
+import type { V1PodFailurePolicy } from "@kubernetes/client-node";
 import type { PodView } from "../../../shared/view/records.js";
 import type { PlannedRemoval } from "./types.js";
 import type { RemovalReason } from "../../../shared/intents/intents.js";
 import type { OrderedIntervals } from "./completed-indexes.js";
 import { holdsFinalizer, isPodFailed, isPodSucceeded, validCompletionIndex } from "./pod-classification.js";
+import { matchPodFailurePolicy } from "./pod-failure-policy.js";
 import { countUncountedWithoutFinalizer, uncountedTotal, type UncountedLists } from "./uncounted.js";
 
 /** What the Job is heading to, which widens what may lose its finalizer (in-tree `canRemoveFinalizer`). */
@@ -30,6 +32,8 @@ export interface TrackingInput {
   removalsInFlight: ReadonlySet<string>;
   deletionsInFlight: ReadonlySet<string>;
   maxUncountedPods: number;
+  /** `spec.podFailurePolicy`: a failure an Ignore rule matches loses its finalizer unlisted. */
+  podFailurePolicy?: V1PodFailurePolicy | null;
 }
 
 export interface TrackingResult {
@@ -39,6 +43,12 @@ export interface TrackingResult {
   /** Pods this sync puts into the lists for the first time. */
   newlyListedSucceeded: PodView[];
   newlyListedFailed: PodView[];
+  /**
+   * Failed Pods an Ignore rule matched, whose finalizer this sync removes without listing them:
+   * never counted, and not held against backoffLimit, but in-tree they still delay the next
+   * replacement (`newBackoffRecord` sees every new failed Pod).
+   */
+  newlyIgnoredFailed: PodView[];
   removals: PlannedRemoval[];
   /** Some finished Pods wait for room in the lists. */
   reachedMaxUncounted: boolean;
@@ -72,6 +82,7 @@ export function planTracking(input: TrackingInput): TrackingResult {
     countedFailed: counted.countedFailed,
     newlyListedSucceeded: [],
     newlyListedFailed: [],
+    newlyIgnoredFailed: [],
     removals: [],
     reachedMaxUncounted: false,
   };
@@ -121,6 +132,14 @@ export function planTracking(input: TrackingInput): TrackingResult {
       if (!failedByJob && input.deletionsInFlight.has(pod.uid)) continue;
       if (input.isIndexed && validCompletionIndex(pod, input.completions) === null) {
         remove(pod, "index-recorded");
+        continue;
+      }
+      // In-tree matches the policy for every Pod it would list as failed, those the failing Job
+      // fails too. Ignored: the finalizer goes, the UID is never listed, so never counted; it
+      // takes no room in the lists.
+      if (!matchPodFailurePolicy(input.podFailurePolicy, pod).countFailed) {
+        result.newlyIgnoredFailed.push(pod);
+        remove(pod, "count");
         continue;
       }
       if (room <= 0) {

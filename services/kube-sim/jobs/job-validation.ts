@@ -53,6 +53,11 @@ export function validateJobCreate(job: KubeObject): FieldError[] {
   if (rp !== "Never" && rp !== "OnFailure") {
     errs.push({ type: "FieldValueNotSupported", field: "spec.template.spec.restartPolicy", value: rp, detail: 'supported values: "OnFailure", "Never"' });
   }
+  if (spec.podFailurePolicy !== undefined && spec.podFailurePolicy !== null && rp === "OnFailure") {
+    errs.push({ type: "FieldValueInvalid", field: "spec.template.spec.restartPolicy", value: rp, detail: 'only "Never" is supported when podFailurePolicy is specified' });
+  }
+  errs.push(...validatePodReplacementPolicy(spec));
+  if (spec.podFailurePolicy !== undefined && spec.podFailurePolicy !== null) errs.push(...validatePodFailurePolicy(spec, podSpec));
   const containers = podSpec.containers;
   if (!Array.isArray(containers) || containers.length === 0) errs.push({ type: "FieldValueRequired", field: "spec.template.spec.containers", detail: "" });
   else
@@ -70,6 +75,150 @@ export function validateJobCreate(job: KubeObject): FieldError[] {
       }
     }
   }
+  return errs;
+}
+
+const POD_FAILURE_POLICY_ACTIONS = ["Count", "FailIndex", "FailJob", "Ignore"];
+const ON_EXIT_CODES_OPERATORS = ["In", "NotIn"];
+const ON_POD_CONDITIONS_STATUSES = ["False", "True", "Unknown"];
+const MAX_RULES = 20;
+const MAX_EXIT_CODE_VALUES = 255;
+const MAX_CONDITION_PATTERNS = 20;
+
+/** Go's `%q` of a string list: `["a" "b"]`. */
+const quotedList = (values: readonly string[]): string => `[${values.map((v) => JSON.stringify(v)).join(" ")}]`;
+/** `field.NotSupported`'s detail: `supported values: "a", "b"`. */
+const supported = (values: readonly string[]): string => `supported values: ${values.map((v) => JSON.stringify(v)).join(", ")}`;
+/** `field.TooMany` has no FieldError type of its own here: reported as Invalid with its detail. */
+const tooMany = (field: string, actual: number, max: number): FieldError => ({ type: "FieldValueInvalid", field, value: actual, detail: `must have at most ${max} items` });
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+/** `validatePodReplacementPolicy`: with a podFailurePolicy only "Failed" is allowed. */
+function validatePodReplacementPolicy(spec: Record<string, unknown>): FieldError[] {
+  const prp = spec.podReplacementPolicy;
+  if (prp === undefined || prp === null) return [];
+  const field = "spec.podReplacementPolicy";
+  if (spec.podFailurePolicy !== undefined && spec.podFailurePolicy !== null) {
+    return prp === "Failed" ? [] : [{ type: "FieldValueNotSupported", field, value: prp, detail: supported(["Failed"]) }];
+  }
+  return prp === "Failed" || prp === "TerminatingOrFailed" ? [] : [{ type: "FieldValueNotSupported", field, value: prp, detail: supported(["Failed", "TerminatingOrFailed"]) }];
+}
+
+const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** apimachinery `IsQualifiedName`: `[prefix/]name`, the messages of the first problem found. */
+function qualifiedNameProblems(value: string): string[] {
+  const parts = value.split("/");
+  let name = value;
+  const problems: string[] = [];
+  if (parts.length === 2) {
+    const [prefix, rest] = parts as [string, string];
+    name = rest;
+    if (prefix.length === 0) problems.push("prefix part must be non-empty");
+    else if (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix)) {
+      problems.push(
+        "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+      );
+    }
+  } else if (parts.length > 2) {
+    return ["a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"];
+  }
+  if (name.length === 0) problems.push("name part must be non-empty");
+  else if (name.length > 63) problems.push("name part must be no more than 63 characters");
+  if (name.length > 0 && !QUALIFIED_NAME_PART.test(name)) {
+    problems.push(
+      "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+    );
+  }
+  return problems;
+}
+
+/** `validatePodFailurePolicy` and its rules (pkg/apis/batch/validation, 1.33). */
+function validatePodFailurePolicy(spec: Record<string, unknown>, podSpec: Record<string, unknown>): FieldError[] {
+  const errs: FieldError[] = [];
+  const policy = spec.podFailurePolicy;
+  const rulesPath = "spec.podFailurePolicy.rules";
+  const rules = isObject(policy) && Array.isArray(policy.rules) ? (policy.rules as unknown[]) : [];
+  if (rules.length > MAX_RULES) errs.push(tooMany(rulesPath, rules.length, MAX_RULES));
+  const names = new Set<string>();
+  for (const list of [podSpec.containers, podSpec.initContainers]) {
+    if (Array.isArray(list)) for (const c of list as { name?: unknown }[]) if (typeof c?.name === "string") names.add(c.name);
+  }
+  rules.forEach((raw, i) => {
+    const path = `${rulesPath}[${i}]`;
+    const rule = isObject(raw) ? raw : {};
+    const action = rule.action;
+    if (action === undefined || action === "") {
+      errs.push({ type: "FieldValueRequired", field: `${path}.action`, detail: `valid values: ${quotedList(POD_FAILURE_POLICY_ACTIONS)}` });
+    } else if (action === "FailIndex") {
+      if (spec.backoffLimitPerIndex === undefined || spec.backoffLimitPerIndex === null) {
+        errs.push({ type: "FieldValueInvalid", field: `${path}.action`, value: action, detail: "requires the backoffLimitPerIndex to be set" });
+      }
+    } else if (typeof action !== "string" || !POD_FAILURE_POLICY_ACTIONS.includes(action)) {
+      errs.push({ type: "FieldValueNotSupported", field: `${path}.action`, value: action, detail: supported(POD_FAILURE_POLICY_ACTIONS) });
+    }
+    const onExitCodes = rule.onExitCodes;
+    const hasExitCodes = onExitCodes !== undefined && onExitCodes !== null;
+    const patterns = Array.isArray(rule.onPodConditions) ? (rule.onPodConditions as unknown[]) : [];
+    if (hasExitCodes) errs.push(...validateOnExitCodes(isObject(onExitCodes) ? onExitCodes : {}, `${path}.onExitCodes`, names));
+    if (patterns.length > 0) errs.push(...validateOnPodConditions(patterns, `${path}.onPodConditions`));
+    if (hasExitCodes && patterns.length > 0) {
+      errs.push({ type: "FieldValueInvalid", field: path, omitValue: true, detail: "specifying both OnExitCodes and OnPodConditions is not supported" });
+    }
+    if (!hasExitCodes && patterns.length === 0) {
+      errs.push({ type: "FieldValueInvalid", field: path, omitValue: true, detail: "specifying one of OnExitCodes and OnPodConditions is required" });
+    }
+  });
+  return errs;
+}
+
+function validateOnExitCodes(req: Record<string, unknown>, path: string, containerNames: ReadonlySet<string>): FieldError[] {
+  const errs: FieldError[] = [];
+  const operator = req.operator;
+  if (operator === undefined || operator === "") {
+    errs.push({ type: "FieldValueRequired", field: `${path}.operator`, detail: `valid values: ${quotedList(ON_EXIT_CODES_OPERATORS)}` });
+  } else if (typeof operator !== "string" || !ON_EXIT_CODES_OPERATORS.includes(operator)) {
+    errs.push({ type: "FieldValueNotSupported", field: `${path}.operator`, value: operator, detail: supported(ON_EXIT_CODES_OPERATORS) });
+  }
+  const containerName = req.containerName;
+  if (containerName !== undefined && containerName !== null && (typeof containerName !== "string" || !containerNames.has(containerName))) {
+    errs.push({ type: "FieldValueInvalid", field: `${path}.containerName`, value: containerName, detail: "must be one of the container or initContainer names in the pod template" });
+  }
+  const valuesPath = `${path}.values`;
+  const values = Array.isArray(req.values) ? (req.values as unknown[]) : [];
+  if (values.length === 0) errs.push({ type: "FieldValueInvalid", field: valuesPath, value: values, detail: "at least one value is required" });
+  else if (values.length > MAX_EXIT_CODE_VALUES) errs.push(tooMany(valuesPath, values.length, MAX_EXIT_CODE_VALUES));
+  let ordered = true;
+  const seen = new Set<unknown>();
+  values.forEach((v, j) => {
+    if (operator === "In" && v === 0) errs.push({ type: "FieldValueInvalid", field: `${valuesPath}[${j}]`, value: v, detail: "must not be 0 for the In operator" });
+    if (seen.has(v)) errs.push({ type: "FieldValueDuplicate", field: `${valuesPath}[${j}]`, value: v, detail: "" });
+    else seen.add(v);
+    const prev = values[j - 1];
+    if (j > 0 && typeof prev === "number" && typeof v === "number" && prev > v) ordered = false;
+  });
+  if (!ordered) errs.push({ type: "FieldValueInvalid", field: valuesPath, value: values, detail: "must be ordered" });
+  return errs;
+}
+
+function validateOnPodConditions(patterns: readonly unknown[], path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (patterns.length > MAX_CONDITION_PATTERNS) errs.push(tooMany(path, patterns.length, MAX_CONDITION_PATTERNS));
+  patterns.forEach((raw, j) => {
+    const pattern = isObject(raw) ? raw : {};
+    const type = typeof pattern.type === "string" ? pattern.type : "";
+    for (const problem of qualifiedNameProblems(type)) errs.push({ type: "FieldValueInvalid", field: `${path}[${j}].type`, value: type, detail: problem });
+    const status = pattern.status;
+    if (status === undefined || status === "") {
+      errs.push({ type: "FieldValueRequired", field: `${path}[${j}].status`, detail: `valid values: ${quotedList(ON_POD_CONDITIONS_STATUSES)}` });
+    } else if (typeof status !== "string" || !ON_POD_CONDITIONS_STATUSES.includes(status)) {
+      errs.push({ type: "FieldValueNotSupported", field: `${path}[${j}].status`, value: status, detail: supported(ON_POD_CONDITIONS_STATUSES) });
+    }
+  });
   return errs;
 }
 

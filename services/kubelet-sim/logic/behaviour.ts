@@ -1,7 +1,10 @@
 /**
- * What a Pod does once it runs: how long, and with which exit code. Defaults come from the flags;
+ * What a Pod does once it runs: how long, and with which exit code; whether it is disrupted (a
+ * Pod condition such as DisruptionTarget set with its failure, as preemption or eviction would);
+ * how often its container restarts first (restartPolicy OnFailure). Defaults come from the flags;
  * annotations on the Pod override them, so one Pod can be steered (KWOK style) without changing
- * the simulator. Outcomes are drawn from the seed and the Pod's namespace/name only.
+ * the simulator, also while it runs (the annotations are read again on every change). Outcomes
+ * are drawn from the seed and the Pod's namespace/name only.
  */
 import { uniformFor } from "../../../shared/random.js";
 
@@ -9,9 +12,27 @@ export const ANNOTATION_PREFIX = "kubelet-sim.jobtally.io/";
 export const ANNOTATION_DURATION_MS = `${ANNOTATION_PREFIX}duration-ms`;
 export const ANNOTATION_EXIT_CODE = `${ANNOTATION_PREFIX}exit-code`;
 export const ANNOTATION_FAIL_PROBABILITY = `${ANNOTATION_PREFIX}fail-probability`;
+/**
+ * `<Type>[:<Reason>]`, e.g. `DisruptionTarget:PreemptionByScheduler`: the Pod ends Failed with
+ * this condition (status True), its container killed (exit code 137 unless `exit-code` names
+ * another non-zero one).
+ */
+export const ANNOTATION_FAILURE_CONDITION = `${ANNOTATION_PREFIX}failure-condition`;
+/**
+ * N: with restartPolicy OnFailure (or Always) the container fails and restarts N times, each run
+ * lasting the Pod's duration, reporting restartCount 1..N while Running, before its last run ends
+ * with the Pod's exit code. Ignored for restartPolicy Never.
+ */
+export const ANNOTATION_RESTARTS = `${ANNOTATION_PREFIX}restarts`;
 
 /** Exit code of a container that fails on its own (a fail-probability draw). */
 export const RANDOM_FAILURE_EXIT_CODE = 1;
+/** Exit code of a disrupted Pod's container (SIGKILL), unless the exit-code annotation names another. */
+export const DISRUPTED_EXIT_CODE = 137;
+/** Exit code of each failed run before a restart. */
+export const RESTARTED_RUN_EXIT_CODE = 1;
+/** The condition's reason when the annotation names only its type. */
+export const DEFAULT_CONDITION_REASON = "TerminationByKubelet";
 
 export interface BehaviourDefaults {
   /** Pending (bound) → Running after this long. */
@@ -24,10 +45,19 @@ export interface BehaviourDefaults {
   seed: number;
 }
 
+export interface FailureCondition {
+  type: string;
+  reason: string;
+}
+
 export interface PodBehaviour {
   startDelayMs: number;
   durationMs: number;
   exitCode: number;
+  /** Set with the Pod's failure (it then fails, whatever its exit code would have been), or null. */
+  failureCondition: FailureCondition | null;
+  /** Container restarts before the last run (restartPolicy OnFailure / Always only). */
+  restarts: number;
   /** Annotations that were present but unusable (ignored, defaults used instead). */
   problems: string[];
 }
@@ -72,5 +102,30 @@ export function podBehaviour(pod: PodIdentity, d: BehaviourDefaults): PodBehavio
     exitCode = uniformFor(d.seed, `${key}#fail`) < p ? RANDOM_FAILURE_EXIT_CODE : 0;
   }
 
-  return { startDelayMs: d.startDelayMs, durationMs, exitCode, problems };
+  let failureCondition: FailureCondition | null = null;
+  const rawCondition = a[ANNOTATION_FAILURE_CONDITION];
+  if (rawCondition !== undefined) {
+    failureCondition = parseFailureCondition(rawCondition);
+    if (failureCondition === null) problems.push(`${ANNOTATION_FAILURE_CONDITION}="${rawCondition}" is not <Type>[:<Reason>]`);
+    else if (exitCode === 0) exitCode = DISRUPTED_EXIT_CODE;
+  }
+
+  let restarts = parseNonNegativeInt(a[ANNOTATION_RESTARTS], 10_000);
+  if (restarts === null) {
+    if (a[ANNOTATION_RESTARTS] !== undefined) problems.push(`${ANNOTATION_RESTARTS}="${a[ANNOTATION_RESTARTS]}" is not an integer 0-10000`);
+    restarts = 0;
+  }
+
+  return { startDelayMs: d.startDelayMs, durationMs, exitCode, failureCondition, restarts, problems };
+}
+
+const CONDITION_TYPE = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const CONDITION_REASON = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
+
+function parseFailureCondition(raw: string): FailureCondition | null {
+  const text = raw.trim();
+  const colon = text.indexOf(":");
+  const type = colon < 0 ? text : text.slice(0, colon);
+  const reason = colon < 0 ? DEFAULT_CONDITION_REASON : text.slice(colon + 1);
+  return CONDITION_TYPE.test(type) && CONDITION_REASON.test(reason) ? { type, reason } : null;
 }

@@ -21,7 +21,19 @@ export interface PodFacts {
   controllerUID: string | null;
   annotations: Record<string, string>;
   containerNames: string[];
+  /** spec.restartPolicy ("Always" when unset, as the API server defaults it). */
+  restartPolicy: string;
+  /** Sum of the containers' restartCount as last reported. */
+  restartCount: number;
+  /**
+   * Conditions someone else set (DisruptionTarget from preemption or eviction, readiness gates):
+   * a kubelet keeps them when it writes its own, so every status it reports carries them.
+   */
+  foreignConditions: Record<string, unknown>[];
 }
+
+/** The conditions this kubelet owns and writes itself. */
+export const KUBELET_CONDITIONS: ReadonlySet<string> = new Set(["PodScheduled", "Initialized", "ContainersReady", "Ready", "PodReadyToStartContainers"]);
 
 export const isTerminalPhase = (phase: PodPhase): boolean => phase === "Succeeded" || phase === "Failed";
 
@@ -65,5 +77,8 @@ export function podFacts(pod: V1Pod): PodFacts {
     controllerUID: controller?.uid ?? null,
     annotations: { ...(md.annotations ?? {}) },
     containerNames: (pod.spec?.containers ?? []).map((c) => c.name),
+    restartPolicy: pod.spec?.restartPolicy ?? "Always",
+    restartCount: (pod.status?.containerStatuses ?? []).reduce((sum, cs) => sum + (cs.restartCount ?? 0), 0),
+    foreignConditions: (pod.status?.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type)).map((c) => ({ ...c }) as Record<string, unknown>),
   };
 }

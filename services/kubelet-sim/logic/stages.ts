@@ -7,7 +7,7 @@
 import type { PodBehaviour } from "./behaviour.js";
 import { isTerminalPhase, type PodFacts } from "./pod-facts.js";
 
-export type StageName = "bind" | "start" | "finish" | "kill" | "remove" | "gc";
+export type StageName = "bind" | "start" | "restart" | "finish" | "kill" | "remove" | "gc";
 
 /** What the kubelet itself remembers about a Pod (lost on restart; everything else is re-read). */
 export interface LocalPodState {
@@ -15,13 +15,15 @@ export interface LocalPodState {
   boundSeenAtMs: number | null;
   /** When this kubelet set it Running. */
   startedAtMs: number | null;
+  /** When the current run of its container began (the last restart, else `startedAtMs`). */
+  runStartedAtMs: number | null;
   /** When this kubelet set it terminal. */
   finishedAtMs: number | null;
   /** A grace-0 DELETE was accepted; do not send another. */
   deleteRequested: boolean;
 }
 
-export const newLocalPodState = (): LocalPodState => ({ boundSeenAtMs: null, startedAtMs: null, finishedAtMs: null, deleteRequested: false });
+export const newLocalPodState = (): LocalPodState => ({ boundSeenAtMs: null, startedAtMs: null, runStartedAtMs: null, finishedAtMs: null, deleteRequested: false });
 
 export interface StageContext {
   nowMs: number;
@@ -40,6 +42,12 @@ export interface Stage {
 }
 
 const ownsPod = (p: PodFacts, ctx: StageContext): boolean => p.nodeName !== null && ctx.isOwnNode(p.nodeName);
+
+/** When the container's current run ends: its start (the last restart, else the Pod's) plus the duration. */
+const runEndsAtMs = (p: PodFacts, s: LocalPodState, ctx: StageContext): number => (s.runStartedAtMs ?? s.startedAtMs ?? p.startTimeMs ?? ctx.nowMs) + ctx.behaviour.durationMs;
+
+/** The container still has restarts to do before its last run (never with restartPolicy Never). */
+const restartsLeft = (p: PodFacts, ctx: StageContext): boolean => p.restartPolicy !== "Never" && p.restartCount < ctx.behaviour.restarts;
 
 export const DEFAULT_STAGES: readonly Stage[] = [
   {
@@ -73,10 +81,16 @@ export const DEFAULT_STAGES: readonly Stage[] = [
     dueAtMs: (_p, s, ctx) => (s.boundSeenAtMs ?? ctx.nowMs) + ctx.behaviour.startDelayMs,
   },
   {
+    name: "restart",
+    description: "a Running Pod of ours with restarts to do (restartPolicy OnFailure): its container fails and restarts after each run",
+    applies: (p, _s, ctx) => !p.deleting && p.phase === "Running" && ownsPod(p, ctx) && restartsLeft(p, ctx),
+    dueAtMs: runEndsAtMs,
+  },
+  {
     name: "finish",
-    description: "a Running Pod of ours: Succeeded or Failed (by its exit code) after its duration",
+    description: "a Running Pod of ours: Succeeded or Failed (by its exit code and failure condition) after its (last) run",
     applies: (p, _s, ctx) => !p.deleting && p.phase === "Running" && ownsPod(p, ctx),
-    dueAtMs: (p, s, ctx) => (s.startedAtMs ?? p.startTimeMs ?? ctx.nowMs) + ctx.behaviour.durationMs,
+    dueAtMs: runEndsAtMs,
   },
 ];
 

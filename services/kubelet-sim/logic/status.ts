@@ -5,6 +5,7 @@
  * it was computed for (a Pod recreated under the same name is another Pod).
  */
 import type { PodFacts } from "./pod-facts.js";
+import type { FailureCondition } from "./behaviour.js";
 import { fnv1a32 } from "../../../shared/partition.js";
 
 /** Exit code and reason of a container killed because its Pod was deleted (SIGKILL after grace). */
@@ -41,7 +42,19 @@ function containerIdFor(p: PodFacts, name: string): string {
   return `kubelet-sim://${p.uid}/${name}`;
 }
 
-export function runningStatus(p: PodFacts, nowMs: number): StatusPatch {
+/** A run that ended in a restart (restartPolicy OnFailure): what `lastState` reports. */
+export interface PreviousRun {
+  /** The restart count after it (1 for the first restart). */
+  restartCount: number;
+  exitCode: number;
+  startedAtMs: number;
+}
+
+/**
+ * Running and Ready. With `previous`, the container was restarted now: `restartCount` and
+ * `lastState.terminated` say how the last run ended, and the Pod keeps its startTime.
+ */
+export function runningStatus(p: PodFacts, nowMs: number, previous?: PreviousRun): StatusPatch {
   const at = apiTime(nowMs);
   const ip = podIPFor(p.uid);
   const hostIP = p.nodeName ? hostIPFor(p.nodeName) : undefined;
@@ -54,11 +67,12 @@ export function runningStatus(p: PodFacts, nowMs: number): StatusPatch {
         condition("Initialized", "True", at),
         condition("ContainersReady", "True", at),
         condition("Ready", "True", at),
+        ...p.foreignConditions,
       ],
       hostIP,
       podIP: ip,
       podIPs: [{ ip }],
-      startTime: at,
+      startTime: previous ? apiTime(p.startTimeMs ?? nowMs) : at,
       containerStatuses: p.containerNames.map((name) => ({
         name,
         image: "kubelet-sim",
@@ -66,21 +80,39 @@ export function runningStatus(p: PodFacts, nowMs: number): StatusPatch {
         containerID: containerIdFor(p, name),
         ready: true,
         started: true,
-        restartCount: 0,
+        restartCount: previous?.restartCount ?? 0,
         state: { running: { startedAt: at } },
+        ...(previous
+          ? {
+              lastState: {
+                terminated: { exitCode: previous.exitCode, reason: exitReason(previous.exitCode), startedAt: apiTime(previous.startedAtMs), finishedAt: at, containerID: containerIdFor(p, name) },
+              },
+            }
+          : {}),
       })),
     },
   };
+}
+
+/** How a Pod ends beyond its exit code. */
+export interface Termination {
+  /** Restarts the containers report (they keep the count they had). @default 0 */
+  restartCount?: number;
+  /** A condition set with the failure (status True), as preemption or eviction would. */
+  condition?: FailureCondition | null;
 }
 
 /**
  * Terminal status: Succeeded when the exit code is 0, Failed otherwise (restartPolicy Never /
  * OnFailure-exhausted semantics; the simulator never restarts containers).
  */
-export function terminatedStatus(p: PodFacts, exitCode: number, reason: string, nowMs: number, startedAtMs: number | null): StatusPatch {
+export function terminatedStatus(p: PodFacts, exitCode: number, reason: string, nowMs: number, startedAtMs: number | null, end: Termination = {}): StatusPatch {
   const at = apiTime(nowMs);
   const startedAt = apiTime(startedAtMs ?? p.startTimeMs ?? nowMs);
-  const phase = exitCode === 0 ? "Succeeded" : "Failed";
+  const phase = exitCode === 0 && !end.condition ? "Succeeded" : "Failed";
+  const extra: Record<string, unknown>[] = end.condition
+    ? [{ ...condition(end.condition.type, "True", at, end.condition.reason), message: `kubelet-sim: ${end.condition.reason}` }]
+    : [];
   return {
     metadata: { uid: p.uid },
     status: {
@@ -90,6 +122,8 @@ export function terminatedStatus(p: PodFacts, exitCode: number, reason: string, 
         condition("Initialized", "True", at),
         condition("ContainersReady", "False", at, "PodCompleted"),
         condition("Ready", "False", at, "PodCompleted"),
+        ...p.foreignConditions.filter((c) => !extra.some((e) => e.type === c.type)),
+        ...extra,
       ],
       ...(p.nodeName ? { hostIP: hostIPFor(p.nodeName) } : {}),
       startTime: apiTime(p.startTimeMs ?? startedAtMs ?? nowMs),
@@ -100,7 +134,7 @@ export function terminatedStatus(p: PodFacts, exitCode: number, reason: string, 
         containerID: containerIdFor(p, name),
         ready: false,
         started: false,
-        restartCount: 0,
+        restartCount: end.restartCount ?? 0,
         state: { terminated: { exitCode, reason, startedAt, finishedAt: at, containerID: containerIdFor(p, name) } },
       })),
     },

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import type { V1Job, V1JobStatus } from "@kubernetes/client-node";
 import { Registry } from "prom-client";
 import { onlyProgressChanged, DEFAULT_SYNC_OPTIONS } from "../../../services/counter/logic/index.js";
-import { JobSyncer } from "../../../services/counter/job-syncer.js";
+import { JobSyncer, type SyncLease } from "../../../services/counter/job-syncer.js";
 import { creationsInFlightCap } from "../../../services/counter/counter.js";
 import { JobState } from "../../../services/counter/job-state.js";
 import { createCounterMetrics } from "../../../shared/observability/metrics.js";
@@ -59,10 +59,13 @@ function harness(holdMs: number) {
   return { syncer, state, writes, intents, advance: (ms: number) => (now += ms) };
 }
 
+/** A lease this replica holds throughout. */
+const LEASE: SyncLease = { token: { epoch: 7, holder: "counter-a" }, canAct: () => true };
+
 describe("JobSyncer holds progress-only writes for one batch period", () => {
   it("a new Job: the Pod is created at once, startTime waits; a finished Pod in the meantime rides along", async () => {
     const h = harness(1000);
-    const first = await h.syncer.sync(h.state, 0);
+    const first = await h.syncer.sync(h.state, 0, LEASE);
     assert.equal(h.writes.length, 0, "no write for startTime alone");
     assert.deepEqual(h.intents.map((i) => i.kind), ["createPod"], "the creation does not wait");
     assert.equal(first.kind === "done" && first.requeueAfterMs, 1000, "a sync is due when the hold ends");
@@ -72,7 +75,7 @@ describe("JobSyncer holds progress-only writes for one batch period", () => {
     const name = created.kind === "createPod" ? (created.pod.metadata?.name ?? "") : "";
     h.advance(300);
     h.state.applyPodRecord({ ...pod("u1", { phase: "Succeeded", finishedAtMs: T0 + 200 }), name }, "p", 2);
-    await h.syncer.sync(h.state, 0);
+    await h.syncer.sync(h.state, 0, LEASE);
     assert.equal(h.writes.length, 1, "one write, at once: it lists a finished Pod");
     assert.ok(h.writes[0]!.startTime, "and carries the held startTime");
     assert.deepEqual(h.writes[0]!.uncountedTerminatedPods?.succeeded, ["u1"]);
@@ -80,22 +83,22 @@ describe("JobSyncer holds progress-only writes for one batch period", () => {
 
   it("a progress-only change is written once the hold is over, and never held past it", async () => {
     const h = harness(1000);
-    await h.syncer.sync(h.state, 0);
+    await h.syncer.sync(h.state, 0, LEASE);
     const created = h.intents[0]!;
     const name = created.kind === "createPod" ? (created.pod.metadata?.name ?? "") : "";
     h.state.applyPodRecord({ ...pod("u1", { phase: "Running" }), name }, "p", 2);
     h.advance(600);
-    await h.syncer.sync(h.state, 0);
+    await h.syncer.sync(h.state, 0, LEASE);
     assert.equal(h.writes.length, 0);
     h.advance(400);
-    await h.syncer.sync(h.state, 0);
+    await h.syncer.sync(h.state, 0, LEASE);
     assert.equal(h.writes.length, 1, "written when the period since the first hold is over");
     assert.ok(h.writes[0]!.startTime);
   });
 
   it("hold 0 writes at once (the previous behaviour)", async () => {
     const h = harness(0);
-    await h.syncer.sync(h.state, 0);
+    await h.syncer.sync(h.state, 0, LEASE);
     assert.equal(h.writes.length, 1);
   });
 });
@@ -103,29 +106,29 @@ describe("JobSyncer holds progress-only writes for one batch period", () => {
 describe("JobSyncer holds progress-only writes while its Pods are being created", () => {
   it("startTime waits for the creation (up to ten periods)", async () => {
     const { syncer, state, writes, intents, advance } = harness(1000);
-    await syncer.sync(state, 0);
+    await syncer.sync(state, 0, LEASE);
     for (let i = 0; i < 5; i++) {
       advance(1000);
-      await syncer.sync(state, 0);
+      await syncer.sync(state, 0, LEASE);
     }
     assert.equal(writes.length, 0, "5 s later the creation is still pending: nothing written");
     const name = intents[0]?.kind === "createPod" ? (intents[0].pod.metadata?.name ?? "") : "";
     state.applyPodRecord({ ...pod("u1", { phase: "Running" }), name }, "p", 2);
     advance(500);
-    await syncer.sync(state, 0);
+    await syncer.sync(state, 0, LEASE);
     assert.equal(writes.length, 1, "the Pod is there and the hold is past one period: written");
     assert.equal(writes[0]!.active, 1);
   });
 
   it("a creation that never shows up holds the write ten periods at most", async () => {
     const { syncer, state, writes, advance } = harness(1000);
-    const outcome = await syncer.sync(state, 0);
+    const outcome = await syncer.sync(state, 0, LEASE);
     assert.equal(outcome.kind === "done" && outcome.requeueAfterMs, 1000);
     advance(9_999);
-    await syncer.sync(state, 0);
+    await syncer.sync(state, 0, LEASE);
     assert.equal(writes.length, 0);
     advance(1);
-    await syncer.sync(state, 0);
+    await syncer.sync(state, 0, LEASE);
     assert.equal(writes.length, 1);
   });
 });
@@ -133,17 +136,17 @@ describe("JobSyncer holds progress-only writes while its Pods are being created"
 describe("JobSyncer holds progress-only writes while creations wait under the cap", () => {
   it("a Job with no room under the cap on creations in flight writes no progress until it has its Pods", async () => {
     const { syncer, state, writes, intents, advance } = harness(1000);
-    const first = await syncer.sync(state, 0, 0);
+    const first = await syncer.sync(state, 0, LEASE, 0);
     assert.equal(intents.length, 0, "no room: nothing created");
     assert.equal(writes.length, 0);
     assert.equal(first.kind === "done" && first.requeueAfterMs, 1000, "looks again in a second");
     for (let i = 0; i < 5; i++) {
       advance(1000);
-      await syncer.sync(state, 0, 0);
+      await syncer.sync(state, 0, LEASE, 0);
     }
     assert.equal(writes.length, 0, "5 s capped: still no progress-only write");
     advance(1000);
-    await syncer.sync(state, 0, 10);
+    await syncer.sync(state, 0, LEASE, 10);
     assert.equal(intents.length, 1, "room again: the Pod is created");
   });
 });
@@ -155,5 +158,33 @@ describe("creationsInFlightCap", () => {
     assert.equal(creationsInFlightCap({ maxCreationsInFlight: 0, sharedQps: 50 }), 500);
     assert.equal(creationsInFlightCap({ maxCreationsInFlight: 0, sharedQps: 0 }), 2000);
     assert.equal(creationsInFlightCap({ maxCreationsInFlight: 123, sharedQps: 1000 }), 123);
+  });
+});
+
+describe("JobSyncer under a lost partition lease (fencing)", () => {
+  it("every intent carries the lease it was decided under", async () => {
+    const h = harness(1000);
+    await h.syncer.sync(h.state, 0, LEASE);
+    assert.deepEqual(h.intents.map((i) => [i.epoch, i.holder]), [[7, "counter-a"]]);
+  });
+
+  it("a replica that no longer holds the lease writes no status and publishes no intent", async () => {
+    const h = harness(0);
+    const lost: SyncLease = { token: LEASE.token, canAct: () => false };
+    const out = await h.syncer.sync(h.state, 0, lost);
+    assert.equal(out.kind, "fenced");
+    assert.equal(h.writes.length, 0);
+    assert.equal(h.intents.length, 0);
+  });
+
+  it("a lease lost between the status write and the publish: the write happened, no intent goes out", async () => {
+    const h = harness(0);
+    let acts = 0;
+    // Allowed for the start of the sync and the status write; lost right after.
+    const flaky: SyncLease = { token: LEASE.token, canAct: () => ++acts <= 2 };
+    const out = await h.syncer.sync(h.state, 0, flaky);
+    assert.equal(out.kind, "fenced");
+    assert.equal(h.writes.length, 1);
+    assert.equal(h.intents.length, 0);
   });
 });

@@ -23,3 +23,10 @@ export function checkJobtallyCommand(argv: string[], env: Record<string, string>
   if (!schema) throw new Error(`"${command}" is not a jobtally sub-command (known: ${Object.keys(COMMAND_SCHEMAS).join(", ")})`);
   loadOptions(schema, flags, env);
 }
+
+/** The environment variables `command` reads (its option schema's `env` names). */
+export function envNamesOf(command: string): Set<string> {
+  const schema = COMMAND_SCHEMAS[command];
+  if (!schema) throw new Error(`"${command}" is not a jobtally sub-command`);
+  return new Set(Object.values(schema).flatMap((spec) => (spec.env ? [spec.env] : [])));
+}

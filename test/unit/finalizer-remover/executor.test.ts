@@ -6,7 +6,8 @@ import { pino } from "pino";
 import type { CreatePodIntent, DeletePodIntent, Intent, RemoveFinalizerIntent } from "../../../shared/intents/intents.js";
 import { apiErrorInfo } from "../../../shared/kube/errors.js";
 import { decideOnApiError, REJECTED_BACKOFF, TRANSIENT_BACKOFF, type ApiStep, type ErrorDecision } from "../../../services/finalizer-remover/decide.js";
-import { CreationExpiredError, executeIntent, type OutcomeLabel, type PodApi } from "../../../services/finalizer-remover/executor.js";
+import { executeIntent, IntentFencedError, type OutcomeLabel, type PodApi } from "../../../services/finalizer-remover/executor.js";
+import { fenceDecision } from "../../../shared/ownership/fence.js";
 import { createPodApi } from "../../../services/finalizer-remover/kube-api.js";
 import { ApiBudget } from "../../../shared/kube/rate-limit.js";
 import { createRemoverMetrics } from "../../../shared/observability/metrics.js";
@@ -16,9 +17,9 @@ function apiError(code: number, reason: string, message = reason, headers: Recor
 }
 const networkError = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
 
-const removal: RemoveFinalizerIntent = { v: 1, kind: "removeFinalizer", partition: 3, jobUID: "j-uid", namespace: "ns", name: "p1", podUID: "u1", reason: "count" };
-const creation: CreatePodIntent = { v: 1, kind: "createPod", partition: 3, jobUID: "j-uid", jobName: "job", namespace: "ns", pod: { metadata: { name: "job-abc" } } as V1Pod };
-const deletion: DeletePodIntent = { v: 1, kind: "deletePod", partition: 3, jobUID: "j-uid", jobName: "job", namespace: "ns", name: "p2", podUID: "u2", reason: "excess-active", removeFinalizerFirst: true };
+const removal: RemoveFinalizerIntent = { v: 2, epoch: 1, holder: "counter-a", kind: "removeFinalizer", partition: 3, jobUID: "j-uid", namespace: "ns", name: "p1", podUID: "u1", reason: "count" };
+const creation: CreatePodIntent = { v: 2, epoch: 1, holder: "counter-a", kind: "createPod", partition: 3, jobUID: "j-uid", jobName: "job", namespace: "ns", pod: { metadata: { name: "job-abc" } } as V1Pod };
+const deletion: DeletePodIntent = { v: 2, epoch: 1, holder: "counter-a", kind: "deletePod", partition: 3, jobUID: "j-uid", jobName: "job", namespace: "ns", name: "p2", podUID: "u2", reason: "excess-active", removeFinalizerFirst: true };
 
 interface Harness {
   calls: string[];
@@ -178,8 +179,8 @@ describe("creation intents expire (notAfterMs), so a backlog can never create a 
     const api: PodApi = {
       removeFinalizer: async () => undefined,
       deletePod: async () => undefined,
-      createPod: async (_ns, _pod, notAfterMs) => {
-        if (notAfterMs !== undefined && Date.now() > notAfterMs) throw new CreationExpiredError(notAfterMs);
+      createPod: async (_ns, _pod, guard) => {
+        guard?.();
         h.calls.push("create");
       },
     };
@@ -187,6 +188,55 @@ describe("creation intents expire (notAfterMs), so a backlog can never create a 
     const out = await executeIntent({ ...creation, notAfterMs: Date.now() - 1 }, 1, { api, logger: pino({ level: "silent" }), onOutcome: (_k, o) => outcomes.push(o) });
     assert.deepEqual(out, { kind: "ack" });
     assert.deepEqual(outcomes, ["expired"]);
+    assert.deepEqual(h.calls, []);
+  });
+});
+
+describe("fencing: an intent decided under a superseded partition lease is never executed", () => {
+  const cases: Array<{ name: string; intent: { epoch: number; holder: string }; current: { epoch: number; holder: string } | null; want: "execute" | "refuse" }> = [
+    { name: "the current lease: executed", intent: { epoch: 3, holder: "a" }, current: { epoch: 3, holder: "a" }, want: "execute" },
+    { name: "an older epoch (another replica took over since): refused", intent: { epoch: 2, holder: "a" }, current: { epoch: 3, holder: "b" }, want: "refuse" },
+    { name: "the same epoch held by someone else (a store that lost writes): refused", intent: { epoch: 3, holder: "a" }, current: { epoch: 3, holder: "b" }, want: "refuse" },
+    { name: "the same epoch, released (handed over after draining): refused", intent: { epoch: 3, holder: "a" }, current: { epoch: 3, holder: "" }, want: "refuse" },
+    { name: "a newer epoch than the executor has seen (its picture is behind): executed", intent: { epoch: 4, holder: "b" }, current: { epoch: 3, holder: "a" }, want: "execute" },
+    { name: "a partition with no lease at all: refused", intent: { epoch: 1, holder: "a" }, current: null, want: "refuse" },
+  ];
+  for (const c of cases) {
+    test(c.name, () => assert.equal(fenceDecision(c.intent, c.current).kind, c.want));
+  }
+
+  test("a lease superseded while the intent waits for its token: no request, no token, outcome fenced (dropped)", async () => {
+    const created: string[] = [];
+    const core = { createNamespacedPod: async (req: { body: V1Pod }) => void created.push(req.body.metadata?.name ?? "") } as unknown as CoreV1Api;
+    const budget = new ApiBudget({ qps: 2, burst: 1, concurrency: 4 });
+    const api = createPodApi(core, budget, createRemoverMetrics(new Registry(), () => 0));
+    let current = { epoch: 1, holder: "counter-a" };
+    const fence = (i: Intent): void => {
+      const d = fenceDecision(i, current);
+      if (d.kind === "refuse") throw new IntentFencedError(d.reason);
+    };
+    const outcomes: OutcomeLabel[] = [];
+    const run = (name: string) => executeIntent({ ...creation, pod: { metadata: { name } } }, 1, { api, fence, logger: pino({ level: "silent" }), onOutcome: (_k, o) => outcomes.push(o) });
+    const first = run("first");
+    const second = run("second"); // waits ~500 ms for its token
+    await first;
+    current = { epoch: 2, holder: "counter-b" };
+    assert.equal((await second).kind, "drop");
+    assert.deepEqual(created, ["first"]);
+    assert.deepEqual(outcomes, ["done", "fenced"]);
+    assert.ok(budget.bucket.taken <= 1, `the fenced creation took no token (taken ${budget.bucket.taken})`);
+  });
+
+  test("a fenced deletion does not even remove the finalizer first", async () => {
+    const h = harness({});
+    const out = await executeIntent(deletion, 1, {
+      api: { removeFinalizer: async (_n, _m, _u, guard) => (guard?.(), void h.calls.push("patch")), createPod: async () => undefined, deletePod: async (_n, _m, _u, guard) => (guard?.(), void h.calls.push("delete")) },
+      fence: () => {
+        throw new IntentFencedError("epoch 1 superseded by epoch 2");
+      },
+      logger: pino({ level: "silent" }),
+    });
+    assert.equal(out.kind, "drop");
     assert.deepEqual(h.calls, []);
   });
 });

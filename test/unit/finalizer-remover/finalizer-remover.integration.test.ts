@@ -17,6 +17,8 @@ import { IntentPublisher } from "../../../shared/nats/intent-queue.js";
 import { silentLogger } from "../../../shared/observability/logger.js";
 import { runFinalizerRemover } from "../../../services/finalizer-remover/run.js";
 import { INTENT_KINDS, removerDurable } from "../../../services/finalizer-remover/options.js";
+import { openOwnershipBucket } from "../../../shared/ownership/bucket.js";
+import { encodeRecord, leaseKey } from "../../../shared/ownership/records.js";
 import { acquireKubeEnv, type KubeEnv } from "../../support/kube-env.js";
 import { startNatsServer, type NatsServerHandle } from "../../support/nats-server.js";
 
@@ -60,15 +62,23 @@ describe("finalizer-remover against NATS and the Kubernetes API", () => {
     const { core } = kube;
     const a = await core.createNamespacedPod({ namespace: ns, body: podManifest("a") });
     const d = await core.createNamespacedPod({ namespace: ns, body: podManifest("d") });
+    const kept = await core.createNamespacedPod({ namespace: ns, body: podManifest("kept") });
     await core.createNamespacedPod({ namespace: ns, body: podManifest("exists") });
     const uid = (p: V1Pod): string => p.metadata?.uid as string;
 
+    // Partitions 0-3 are held by counter-a under epoch 1; partition 4 passed from epoch 1 to 2.
+    const bucket = await openOwnershipBucket(nc, 1);
+    for (const p of [0, 1, 2, 3]) await bucket.put(leaseKey(p), encodeRecord({ v: 1, holder: "counter-a", epoch: 1, writtenAtMs: 0 }));
+    await bucket.put(leaseKey(4), encodeRecord({ v: 1, holder: "counter-b", epoch: 2, writtenAtMs: 0 }));
     const intents: Intent[] = [
-      { v: 1, kind: "removeFinalizer", partition: 0, jobUID: "j", namespace: ns, name: "a", podUID: uid(a), reason: "count" },
-      { v: 1, kind: "removeFinalizer", partition: 1, jobUID: "j", namespace: ns, name: "missing", podUID: "no-such-uid", reason: "count" },
-      { v: 1, kind: "createPod", partition: 2, jobUID: "j", jobName: "job", namespace: ns, pod: podManifest("created") },
-      { v: 1, kind: "createPod", partition: 2, jobUID: "j", jobName: "job", namespace: ns, pod: podManifest("exists") },
-      { v: 1, kind: "deletePod", partition: 3, jobUID: "j", jobName: "job", namespace: ns, name: "d", podUID: uid(d), reason: "excess-active", removeFinalizerFirst: true },
+      { v: 2, epoch: 1, holder: "counter-a", kind: "removeFinalizer", partition: 0, jobUID: "j", namespace: ns, name: "a", podUID: uid(a), reason: "count" },
+      { v: 2, epoch: 1, holder: "counter-a", kind: "removeFinalizer", partition: 1, jobUID: "j", namespace: ns, name: "missing", podUID: "no-such-uid", reason: "count" },
+      { v: 2, epoch: 1, holder: "counter-a", kind: "createPod", partition: 2, jobUID: "j", jobName: "job", namespace: ns, pod: podManifest("created") },
+      { v: 2, epoch: 1, holder: "counter-a", kind: "createPod", partition: 2, jobUID: "j", jobName: "job", namespace: ns, pod: podManifest("exists") },
+      // Decided under a superseded lease (fencing): refused, never executed.
+      { v: 2, epoch: 1, holder: "counter-a", kind: "removeFinalizer", partition: 4, jobUID: "j", namespace: ns, name: "kept", podUID: uid(kept), reason: "count" },
+      { v: 2, epoch: 1, holder: "counter-a", kind: "createPod", partition: 4, jobUID: "j", jobName: "job", namespace: ns, pod: podManifest("never") },
+      { v: 2, epoch: 1, holder: "counter-a", kind: "deletePod", partition: 3, jobUID: "j", jobName: "job", namespace: ns, name: "d", podUID: uid(d), reason: "excess-active", removeFinalizerFirst: true },
     ];
     const js = jetstream(nc);
     await new IntentPublisher(js, { logger }).publishAll(intents);
@@ -101,6 +111,9 @@ describe("finalizer-remover against NATS and the Kubernetes API", () => {
     assert.ok(!(podA.metadata?.finalizers ?? []).includes(JOB_TRACKING_FINALIZER), "a lost its finalizer");
     const created = await core.readNamespacedPod({ namespace: ns, name: "created" });
     assert.equal(created.metadata?.name, "created");
+    const stillHeld = await core.readNamespacedPod({ namespace: ns, name: "kept" });
+    assert.ok((stillHeld.metadata?.finalizers ?? []).includes(JOB_TRACKING_FINALIZER), "a removal of a superseded epoch was not executed");
+    await assert.rejects(core.readNamespacedPod({ namespace: ns, name: "never" }), (err: unknown) => isNotFound(err), "a creation of a superseded epoch was not executed");
     // d had no node: removing its finalizer then deleting it makes it vanish.
     await eventually(
       async () => {
@@ -126,6 +139,8 @@ describe("finalizer-remover against NATS and the Kubernetes API", () => {
     assert.match(metrics, /jobtally_intents_total\{kind="createPod",outcome="already-done"\} 1/);
     assert.match(metrics, /jobtally_intents_total\{kind="deletePod",outcome="done"\} 1/);
     assert.match(metrics, /jobtally_dead_letters_total\{source="finalizer-remover"\} 1/);
+    assert.match(metrics, /jobtally_intents_fenced_total\{kind="removeFinalizer"\} 1/);
+    assert.match(metrics, /jobtally_intents_fenced_total\{kind="createPod"\} 1/);
     assert.match(metrics, /jobtally_api_requests_total\{verb="patch",resource="pods",code="404"\} 1/);
     assert.match(metrics, /jobtally_work_queue_depth 0/);
 

@@ -9,7 +9,7 @@ import { eventually, natsFixture, type NatsFixture } from "./fixtures.js";
 const logger = silentLogger();
 
 function removal(podUID: string, partition = 0): RemoveFinalizerIntent {
-  return { v: 1, kind: "removeFinalizer", partition, jobUID: "j1", namespace: "default", name: `p-${podUID}`, podUID, reason: "count" };
+  return { v: 2, epoch: 1, holder: "counter-a", kind: "removeFinalizer", partition, jobUID: "j1", namespace: "default", name: `p-${podUID}`, podUID, reason: "count" };
 }
 
 describe("intent queue", () => {
