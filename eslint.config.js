@@ -1,6 +1,7 @@
 // Lint: typescript-eslint's recommended rules plus the few that guard this codebase's conventions.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import { boundariesRule } from "./eslint.boundaries.js";
 
 export default tseslint.config(
   { ignores: ["node_modules/**", "dist/**", "bench/results/**", "coverage/**"] },
@@ -13,7 +14,9 @@ export default tseslint.config(
       "@typescript-eslint/no-explicit-any": "error",
       "no-console": "off",
       eqeqeq: ["error", "always"],
+      "jobtally/boundaries": "error",
     },
+    plugins: { jobtally: { rules: { boundaries: boundariesRule } } },
   },
   {
     files: ["**/*.mjs", "**/*.js"],

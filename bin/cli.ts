@@ -51,6 +51,11 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = 2;
       return;
     }
+    if ((err as Error).name === "NatsAccessError") {
+      console.error(`jobtally ${name}: ${(err as Error).message}`);
+      process.exitCode = 1;
+      return;
+    }
     if ((err as { code?: string }).code === "ERR_MODULE_NOT_FOUND" && String((err as Error).message).includes("/services/")) {
       console.error(`jobtally ${name}: not built yet in this version`);
       process.exitCode = 2;

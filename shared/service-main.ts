@@ -11,12 +11,12 @@ import { createRegistry } from "./observability/metrics.js";
 import { startObservabilityServer } from "./observability/http-server.js";
 import { createKubeClients, type KubeClients } from "./kube/client.js";
 import { connectNats } from "./nats/connection.js";
+import { natsSecurityOptions, type NatsSecurityConfig } from "./nats/security.js";
 import { ensureStreams } from "./nats/streams.js";
 import { shutdownOnSignals, waitForKubeApi } from "./runtime.js";
 
-interface BaseConfig {
+interface BaseConfig extends NatsSecurityConfig {
   kubeconfig: string;
-  natsUrl: string;
   streamReplicas: number;
   logLevel: string;
   httpPort: number;
@@ -50,6 +50,7 @@ export async function runService<S extends OptionSchema>(def: ServiceDefinition<
   }
   const config = loadOptions(def.schema, argv) as ConfigOf<S> & BaseConfig;
   def.validate?.(config);
+  const security = natsSecurityOptions(config);
   const logger = createLogger(def.name, config.logLevel);
   const shutdown = shutdownOnSignals(logger);
   const registry = createRegistry(def.name);
@@ -60,7 +61,10 @@ export async function runService<S extends OptionSchema>(def: ServiceDefinition<
   const http = config.httpPort >= 0 ? await startObservabilityServer({ port: config.httpPort, registry, isReady, logger }) : null;
   if (http) logger.info({ port: http.port }, "serving /metrics, /healthz, /readyz");
   const kube = createKubeClients({ kubeconfig: config.kubeconfig });
-  const nc = await connectNats({ servers: config.natsUrl, name: `jobtally-${def.name}`, logger, signal: shutdown.signal });
+  const nc = await connectNats({ servers: config.natsUrl, name: `jobtally-${def.name}`, logger, signal: shutdown.signal, security }).catch(async (err: unknown) => {
+    await http?.close();
+    throw err;
+  });
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === "disconnect") natsUp = false;

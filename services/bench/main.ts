@@ -1,7 +1,9 @@
 /**
  * `jobtally bench` (`npm run bench`): the scenarios of docs/benchmarks.md against the API-budget
  * floor, printed as a table, written as bench/results/<timestamp>.json plus an SVG chart.
- * `--simulator` runs the API simulator's own throughput benchmark instead.
+ * `--scale-out` adds the runs with 1, 2 and 4 counters and removers (and the failover after a
+ * SIGKILL), `--scenario scale-out` runs only those. `--simulator` runs the API simulator's own
+ * throughput benchmark instead.
  */
 import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import os from "node:os";
@@ -11,13 +13,16 @@ import { natsServerAvailable, NatsServerMissingError } from "../../shared/proces
 import { selectScenarios } from "./scenarios.js";
 import { runScenario, type RunResult } from "./run-scenario.js";
 import { counterMemoryNote, renderChart, renderMarkdownTable, renderServiceMarkdownTable, renderTable } from "./report.js";
+import { isScaleOut, renderScaleOutTables } from "./report-scale-out.js";
+import { replaceSection, RESULTS_MARKERS, SCALE_OUT_MARKERS } from "./docs-section.js";
 import { bar } from "../../shared/text/progress-bar.js";
 import { spawnSync } from "node:child_process";
 import { JOBTALLY_BIN } from "../../shared/process/child.js";
 
 const schema = {
   full: booleanOption({ flag: "full", description: "also the 100,000-Pod and 1,000-Job scenarios", default: false }),
-  scenario: stringOption({ flag: "scenario", description: "only these scenarios (comma-separated names or labels)", default: "" }),
+  scaleOut: booleanOption({ flag: "scale-out", description: "also the scale-out runs: 1, 2 and 4 counters and removers at 20 ms API latency, and a SIGKILL of one counter (about 6 minutes)", default: false }),
+  scenario: stringOption({ flag: "scenario", description: "only these scenarios (comma-separated names or labels, e.g. scale-out), whatever their group", default: "" }),
   out: stringOption({ flag: "out", description: "directory for the JSON and SVG results", default: "bench/results" }),
   docs: stringOption({ flag: "docs", description: "rewrite the results section of this Markdown file (empty = leave docs alone)", default: "" }),
   keepLogs: booleanOption({ flag: "keep-logs", description: "keep every component's logs", default: false }),
@@ -36,14 +41,16 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   if (!natsServerAvailable()) throw new NatsServerMissingError();
-  const scenarios = selectScenarios({ full: config.full, only: config.scenario });
+  const scenarios = selectScenarios({ full: config.full, scaleOut: config.scaleOut, only: config.scenario });
   if (scenarios.length === 0) throw new Error(`no scenario matches "${config.scenario}"`);
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "", memoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}`, natsServer: "" };
   const runs: RunResult[] = [];
   for (const sc of scenarios) {
-    process.stderr.write(`\n${sc.label}: ${sc.jobs * sc.podsPerJob} Pods, parallelism ${sc.parallelism}, QPS ${sc.qps || "unlimited"}\n`);
+    const replicas = sc.replicas > 1 ? `, ${sc.replicas} counters + ${sc.replicas} removers` : "";
+    process.stderr.write(`\n${sc.label}: ${sc.jobs * sc.podsPerJob} Pods, parallelism ${sc.parallelism}, QPS ${sc.qps || "unlimited"}${replicas}\n`);
     const result = await runScenario(sc, {
       keepLogs: config.keepLogs,
+      onKill: (counter, partitions, ms) => process.stderr.write(`\n  SIGKILL ${counter} (${partitions} partitions) at ${(ms / 1000).toFixed(1)} s\n`),
       onProgress: (counted, total, ms) => {
         const line = `  ${bar(counted / total, 40)} ${counted}/${total}  ${(ms / 1000).toFixed(0)} s`;
         if (process.stderr.isTTY) process.stderr.write(`\r${line}`);
@@ -56,6 +63,9 @@ export async function main(argv: string[]): Promise<void> {
   console.log(`\n${renderTable(runs)}`);
   const memoryNote = counterMemoryNote(runs);
   if (memoryNote) console.log(`\n${memoryNote}`);
+  const scaleOutRuns = runs.filter(isScaleOut);
+  const otherRuns = runs.filter((r) => !isScaleOut(r));
+  if (scaleOutRuns.length > 0) console.log(`\nScale-out:\n\n${renderScaleOutTables(scaleOutRuns, "plain")}`);
   mkdirSync(config.out, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const json = join(config.out, `${stamp}.json`);
@@ -63,14 +73,17 @@ export async function main(argv: string[]): Promise<void> {
   writeFileSync(join(config.out, `${stamp}.svg`), renderChart(runs));
   console.log(`\nwrote ${json} and ${stamp}.svg`);
   if (config.docs) {
-    const md = readFileSync(config.docs, "utf8");
-    const start = "<!-- bench:results:start -->";
-    const end = "<!-- bench:results:end -->";
-    const body = `${start}\nMeasured ${new Date().toISOString().slice(0, 10)} on ${machine.cpus} × ${machine.cpuModel}, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${machine.node}.\n\n${renderMarkdownTable(runs)}\n\nPer service (CPU seconds per 1,000 Pods, peak RSS):\n\n${renderServiceMarkdownTable(runs)}\n${memoryNote ? `\n${memoryNote}\n` : ""}${end}`;
-    const i = md.indexOf(start);
-    const j = md.indexOf(end);
-    writeFileSync(config.docs, i >= 0 && j > i ? md.slice(0, i) + body + md.slice(j + end.length) : `${md}\n${body}\n`);
+    // Each section is rewritten only by the runs it shows: a scale-out-only run leaves the others alone.
+    const measured = `Measured ${new Date().toISOString().slice(0, 10)} on ${machine.cpus} × ${machine.cpuModel}, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${machine.node}.`;
+    let md = readFileSync(config.docs, "utf8");
+    if (otherRuns.length > 0) {
+      const otherNote = counterMemoryNote(otherRuns);
+      md = replaceSection(md, RESULTS_MARKERS, `${measured}\n\n${renderMarkdownTable(otherRuns)}\n\nPer service (CPU seconds per 1,000 Pods, peak RSS):\n\n${renderServiceMarkdownTable(otherRuns)}${otherNote ? `\n\n${otherNote}` : ""}`);
+    }
+    if (scaleOutRuns.length > 0) md = replaceSection(md, SCALE_OUT_MARKERS, `${measured}\n\n${renderScaleOutTables(scaleOutRuns, "markdown")}`);
+    writeFileSync(config.docs, md);
     console.log(`updated ${config.docs}`);
   }
-  if (runs.some((r) => !r.countsExact || r.finalizersLeft > 0)) process.exitCode = 1;
+  const failoverIncomplete = (r: RunResult): boolean => !!r.failover && (r.failover.allOwnedAfterSeconds === null || r.failover.countingAgainAfterSeconds === null);
+  if (runs.some((r) => !r.countsExact || r.finalizersLeft > 0 || failoverIncomplete(r))) process.exitCode = 1;
 }

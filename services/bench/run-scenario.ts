@@ -1,18 +1,26 @@
 /**
- * Runs one benchmark scenario end to end on this machine: nats-server, the API simulator (5 ms ±
- * 2 ms latency), the kubelet simulator (Pods finish at once, 5 % failures, PodGC at 0), and
- * jobtally's services as separate processes sharing one client budget. Returns the figures.
+ * Runs one benchmark scenario end to end on this machine: nats-server, the API simulator (the
+ * scenario's latency: 5 ms ± 2 ms, 20 ms ± 10 ms for scale-out), the kubelet simulator (Pods finish
+ * at once, 5 % failures unless the scenario says otherwise, PodGC at 0), and jobtally's services as
+ * separate processes (N counters and N removers for scale-out) sharing one client budget. Returns
+ * the figures; in a run with a kill, the failover figures too.
  */
 import { mkdtempSync, readFileSync, existsSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { BatchV1Api, CoreV1Api, KubeConfig, type V1Job } from "@kubernetes/client-node";
 import { freeLoopbackPort, spawnJobtallyChild, type Child } from "../../shared/process/child.js";
+import { partitionOf } from "../../shared/partition.js";
+import { counterOptionSchema } from "../counter/options.js";
 import { startLocalNatsServer } from "../../shared/process/nats-server.js";
 import { DEFAULT_MANAGED_BY, JOB_TRACKING_FINALIZER } from "../../shared/constants.js";
 import { sleep } from "../../shared/backoff.js";
 import { allowPlainHttp } from "../../shared/kube/client.js";
 import { lagSamples, parsePrometheus, percentiles, processUsage, sumOf, type LagStats, type Sample } from "./measure.js";
+import { distinctFreePorts, listAllJobs, scrapeApiRequests, scrapeMetrics, waitBalanced, waitReady } from "./probes.js";
+import { servicePlan, type ServiceKind } from "./topology.js";
+import { countingAgainAfter, firstCompleteAfter, type FailoverFigures } from "./failover.js";
+import { FailoverProbe } from "./failover-probe.js";
 /**
  * The simulators stand in for the API server and the kubelets, which have their own machines in a
  * cluster; here they share the 2 cores with jobtally. A large young generation keeps their garbage
@@ -20,9 +28,16 @@ import { lagSamples, parsePrometheus, percentiles, processUsage, sumOf, type Lag
  */
 const SIMULATOR_NODE_OPTIONS = "--max-semi-space-size=64";
 
-import { floorSeconds, type Scenario } from "./scenarios.js";
+import { scenarioFloor, type ApiLatency, type FloorBound, type Scenario } from "./scenarios.js";
+
+/** A status write the killed counter had on the wire may land this long after the kill. */
+const KILL_SETTLE_MS = 1000;
 
 export interface ServiceFigures {
+  /** Which service this process is a replica of (absent in the JSON of earlier runs). */
+  service?: ServiceKind;
+  /** SIGKILLed mid-run: its figures are those read just before the kill. */
+  killed?: boolean;
   cpuSecondsPer1000Pods: number;
   cpuSeconds: number;
   peakRssBytes: number;
@@ -36,10 +51,17 @@ export interface RunResult {
   parallelism: number;
   qps: number;
   burst: number;
+  /** Counter replicas and as many removers (1 in the JSON of earlier runs, where it is absent). */
+  replicas?: number;
+  partitions?: number;
+  api?: ApiLatency;
+  removerConcurrency?: number;
   wallSeconds: number;
   /** Pods created, failed ones and their replacements included: the N of the floor 2N/Q. */
   podsCreated: number;
   floorSeconds: number;
+  /** Which floor `floorSeconds` is: the budget's 2N/Q or the removers' latency-bound one. */
+  floorBound?: FloorBound | null;
   ratioToFloor: number | null;
   podsPerSecond: number;
   apiRequestsPerPod: Record<string, number>;
@@ -58,11 +80,16 @@ export interface RunResult {
   finalizersLeft: number;
   peakActiveFraction: number;
   timedOut: boolean;
+  /** The machine's 1-minute load average as the run ended (this run's processes included): a busy machine shows. */
+  loadAverage1m?: number;
+  failover?: FailoverFigures | null;
   series: { atMs: number; counted: number; apiRequests: number }[];
 }
 
 export interface RunOptions {
   onProgress(counted: number, total: number, elapsedMs: number): void;
+  /** A counter was SIGKILLed (scenarios with `killCounterAt`). */
+  onKill?(counter: string, partitions: number, elapsedMs: number): void;
   keepLogs: boolean;
 }
 
@@ -70,14 +97,16 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
   const dir = mkdtempSync(join(tmpdir(), "jobtally-bench-"));
   const log = (n: string): string => join(dir, `${n}.log`);
   const children: Child[] = [];
-  const services: Record<string, { child: Child; port: number }> = {};
+  const services: Record<string, { child: Child; port: number; service: ServiceKind }> = {};
   const monitorPort = await freeLoopbackPort();
   const nats = await startLocalNatsServer({ logFile: log("nats"), monitorPort });
   children.push(nats.child);
+  let failover: FailoverProbe | null = null;
   try {
     const kubeconfigPath = join(dir, "kubeconfig");
     const simPort = await freeLoopbackPort();
-    children.push(spawnJobtallyChild(["sim", "--port", String(simPort), "--kubeconfig-out", kubeconfigPath, "--latency", "3", "--jitter", "4", "--history-window", "500000"], { name: "sim", logFile: log("sim"), env: { LOG_LEVEL: "warn", NODE_OPTIONS: SIMULATOR_NODE_OPTIONS } }));
+    const latency = ["--latency", String(sc.api.latencyMs), "--jitter", String(sc.api.jitterMs)];
+    children.push(spawnJobtallyChild(["sim", "--port", String(simPort), "--kubeconfig-out", kubeconfigPath, ...latency, "--history-window", "500000"], { name: "sim", logFile: log("sim"), env: { LOG_LEVEL: "warn", NODE_OPTIONS: SIMULATOR_NODE_OPTIONS } }));
     for (let i = 0; !(existsSync(kubeconfigPath) && readFileSync(kubeconfigPath, "utf8").includes("server")); i++) {
       if (i > 600) throw new Error(`simulator did not start: ${log("sim")}`);
       await sleep(50);
@@ -94,24 +123,23 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     const kubeletPort = await freeLoopbackPort();
     children.push(
       spawnJobtallyChild(
-        ["kubelet-sim", "--kubeconfig", kubeconfigPath, "--namespace", namespace, "--http-port", String(kubeletPort), "--duration-ms", "0", "--start-delay", "0", "--fail-probability", "0.05", "--pod-gc-delay-ms", "0", "--nodes", "100", "--concurrency", "512"],
+        ["kubelet-sim", "--kubeconfig", kubeconfigPath, "--namespace", namespace, "--http-port", String(kubeletPort), "--duration-ms", "0", "--start-delay", "0", "--fail-probability", String(sc.failProbability), "--pod-gc-delay-ms", "0", "--nodes", "100", "--concurrency", "512"],
         { name: "kubelet-sim", logFile: log("kubelet-sim"), env: { LOG_LEVEL: "warn", NODE_OPTIONS: SIMULATOR_NODE_OPTIONS } },
       ),
     );
-    // One client budget for all of jobtally's writers: the counter and the pool share it over NATS.
-    const budgetArgs = (ownFlag: string): string[] => (sc.qps === 0 ? [ownFlag, "0"] : ["--shared-qps", String(sc.qps), "--shared-burst", String(sc.burst)]);
+    // Every counter and remover shares one client budget over NATS; each has its own port and replica id.
     const common = ["--kubeconfig", kubeconfigPath, "--nats-url", nats.url];
-    const partitioned = ["--partitions", "16"];
-    const start = async (name: string, args: string[]): Promise<void> => {
-      const port = await freeLoopbackPort();
-      const child = spawnJobtallyChild([...args, ...common, "--http-port", String(port)], { name, logFile: log(name), env: { LOG_LEVEL: process.env.BENCH_SERVICE_LOG_LEVEL ?? "warn" } });
+    const plan = servicePlan(sc, namespace);
+    const ports = await distinctFreePorts(plan.length);
+    plan.forEach((p, i) => {
+      const port = ports[i] as number;
+      const child = spawnJobtallyChild([...p.args, ...common, "--http-port", String(port)], { name: p.name, logFile: log(p.name), env: { LOG_LEVEL: process.env.BENCH_SERVICE_LOG_LEVEL ?? "warn" } });
       children.push(child);
-      services[name] = { child, port };
-    };
-    await start("finalizer-remover", ["finalizer-remover", ...budgetArgs("--qps"), "--concurrency", "64"]);
-    await start("counter", ["counter", ...partitioned, ...budgetArgs("--api-qps"), "--events", "all"]);
-    await start("watcher", ["watcher", ...partitioned, "--namespace", namespace]);
+      services[p.name] = { child, port, service: p.service };
+    });
     await waitReady(Object.values(services).map((s) => s.port));
+    const counters = Object.entries(services).filter(([, s]) => s.service === "counter");
+    await waitBalanced(counters.map(([, s]) => s.port), sc.partitions);
 
     const totalPods = sc.jobs * sc.podsPerJob;
     const t0 = Date.now();
@@ -142,12 +170,13 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
 
     const series: RunResult["series"] = [];
     const perJobSamples = new Map<string, { atMs: number; counted: number }[]>();
-    const timeoutMs = Math.max(180_000, floorSeconds(totalPods, sc.qps) * 4000 + 120_000);
+    const timeoutMs = Math.max(180_000, scenarioFloor(sc, totalPods).seconds * 4000 + 120_000);
     let timedOut = false;
     let lastJobs: V1Job[] = [];
     let peakActive = 0;
+    let killedApiRequests = 0;
     for (;;) {
-      lastJobs = await listAll(batch, namespace);
+      lastJobs = await listAllJobs(batch, namespace);
       const now = Date.now();
       let counted = 0;
       let finished = 0;
@@ -163,7 +192,10 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
         if ((j.status?.conditions ?? []).some((x) => (x.type === "Complete" || x.type === "Failed") && x.status === "True")) finished++;
       }
       peakActive = Math.max(peakActive, active);
-      const apiRequests = await scrapeApiRequests(Object.values(services).map((s) => s.port));
+      const livePorts = Object.entries(services)
+        .filter(([name]) => name !== failover?.killed.name)
+        .map(([, s]) => s.port);
+      const apiRequests = killedApiRequests + (await scrapeApiRequests(livePorts));
       series.push({ atMs: now - t0, counted, apiRequests });
       opts.onProgress(counted, totalPods, now - t0);
       if (finished === sc.jobs) break;
@@ -171,21 +203,32 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
         timedOut = true;
         break;
       }
+      if (sc.killCounterAt !== null && failover === null && counted >= sc.killCounterAt * totalPods) {
+        const [victim, ...survivors] = counters;
+        if (!victim || survivors.length === 0) throw new Error(`${sc.label}: a kill needs at least two counters`);
+        failover = await FailoverProbe.kill({ name: victim[0], child: victim[1].child, port: victim[1].port }, survivors.map(([, s]) => s.port), { natsUrl: nats.url, partitions: sc.partitions });
+        killedApiRequests = sumOf(failover.killed.metrics, "jobtally_api_requests_total");
+        opts.onKill?.(failover.killed.name, failover.killed.partitions.length, now - t0);
+      }
       await sleep(sc.jobs > 100 ? 500 : 200);
     }
     const wallSeconds = (Date.now() - t0) / 1000;
+    const loadAverage1m = loadavg()[0] as number;
+    await failover?.stop();
+    const killed = failover?.killed ?? null;
 
     const usage: Record<string, ServiceFigures> = {};
     let cpuTotal = 0;
     let rssTotal = 0;
+    const metrics: Sample[] = [];
     for (const [name, s] of Object.entries(services)) {
-      const u = processUsage(s.child.proc.pid as number);
-      usage[name] = { cpuSeconds: u.cpuSeconds, cpuSecondsPer1000Pods: (u.cpuSeconds * 1000) / totalPods, peakRssBytes: u.peakRssBytes };
+      const dead = killed?.name === name;
+      const u = dead ? killed.usage : processUsage(s.child.proc.pid as number);
+      usage[name] = { service: s.service, ...(dead ? { killed: true } : {}), cpuSeconds: u.cpuSeconds, cpuSecondsPer1000Pods: (u.cpuSeconds * 1000) / totalPods, peakRssBytes: u.peakRssBytes };
       cpuTotal += u.cpuSeconds;
       rssTotal += u.peakRssBytes;
+      metrics.push(...(dead ? killed.metrics : await scrapeMetrics(s.port)));
     }
-    const metrics: Sample[] = [];
-    for (const s of Object.values(services)) metrics.push(...parsePrometheus(await (await fetch(`http://127.0.0.1:${s.port}/metrics`)).text()));
     const apiRequestsPerPod: Record<string, number> = {};
     let writes = 0;
     let podsCreated = 0;
@@ -222,7 +265,22 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     const pods = await core.listNamespacedPod({ namespace });
     const finalizersLeft = pods.items.filter((p) => (p.metadata?.finalizers ?? []).includes(JOB_TRACKING_FINALIZER)).length;
     // N is every Pod that ran (a failed Pod's replacement is a Pod too), as in the in-tree figures.
-    const floor = floorSeconds(podsCreated, sc.qps);
+    const floor = scenarioFloor(sc, podsCreated);
+    let failoverFigures: FailoverFigures | null = null;
+    if (failover && killed) {
+      const orphanUids = lastJobs.map((j) => j.metadata?.uid ?? "").filter((uid) => killed.partitions.includes(partitionOf(uid, sc.partitions)));
+      failoverFigures = {
+        victim: killed.name,
+        victimPartitions: killed.partitions,
+        orphanJobs: orphanUids.length,
+        killAtSeconds: (killed.atMs - t0) / 1000,
+        leaseDurationSeconds: counterOptionSchema.leaseDurationMs.default / 1000,
+        allOwnedAfterSeconds: firstCompleteAfter(failover.samples, killed.atMs, sc.partitions, "owned"),
+        allReadyAfterSeconds: firstCompleteAfter(failover.samples, killed.atMs, sc.partitions, "ready"),
+        countingAgainAfterSeconds: countingAgainAfter(orphanUids.map((uid) => perJobSamples.get(uid) ?? []), killed.atMs, KILL_SETTLE_MS),
+        intentsFenced: sumOf(metrics, "jobtally_intents_fenced_total"),
+      };
+    }
     return {
       scenario: sc.scenario,
       label: sc.label,
@@ -232,9 +290,14 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
       parallelism: sc.parallelism,
       qps: sc.qps,
       burst: sc.burst,
+      replicas: sc.replicas,
+      partitions: sc.partitions,
+      api: sc.api,
+      removerConcurrency: sc.removerConcurrency,
       wallSeconds,
-      floorSeconds: floor,
-      ratioToFloor: floor > 0 ? wallSeconds / floor : null,
+      floorSeconds: floor.seconds,
+      floorBound: floor.bound,
+      ratioToFloor: floor.seconds > 0 ? wallSeconds / floor.seconds : null,
       podsPerSecond: totalPods / wallSeconds,
       apiRequestsPerPod,
       apiWritesPerPod: writes / totalPods,
@@ -252,49 +315,14 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
       finalizersLeft,
       peakActiveFraction: Math.min(1, peakActive / Math.max(1, Math.min(sc.parallelism, sc.podsPerJob) * sc.jobs)),
       timedOut,
+      loadAverage1m,
+      failover: failoverFigures,
       series,
     };
   } finally {
+    await failover?.stop();
     await Promise.all([...children].reverse().map((c) => c.stop("SIGTERM", 5000)));
     if (!opts.keepLogs) rmSync(dir, { recursive: true, force: true });
     else process.stderr.write(`logs kept in ${dir}\n`);
-  }
-}
-
-async function listAll(batch: BatchV1Api, namespace: string): Promise<V1Job[]> {
-  const out: V1Job[] = [];
-  let token: string | undefined;
-  do {
-    const page = await batch.listNamespacedJob({ namespace, limit: 500, _continue: token });
-    out.push(...page.items);
-    token = page.metadata?._continue || undefined;
-  } while (token);
-  return out;
-}
-
-async function scrapeApiRequests(ports: number[]): Promise<number> {
-  let total = 0;
-  for (const port of ports) {
-    try {
-      total += sumOf(parsePrometheus(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()), "jobtally_api_requests_total");
-    } catch {
-      // a service between restarts: counted next time
-    }
-  }
-  return total;
-}
-
-async function waitReady(ports: number[]): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (const port of ports) {
-    for (;;) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`service on port ${port} not ready after 60 s`);
-      await sleep(100);
-    }
   }
 }

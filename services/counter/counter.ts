@@ -26,6 +26,7 @@ import { isViewFresh } from "./view-freshness.js";
 import { retryUntilDone } from "../../shared/backoff.js";
 import { waitForCreationQueueToDrain } from "./pending-creations.js";
 import { SyncScheduler } from "./sync-scheduler.js";
+import { subscribeCreationFailures } from "./creation-failures.js";
 import type { PlannedEvent } from "./logic/types.js";
 import type { counterOptionSchema } from "./options.js";
 
@@ -405,6 +406,17 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     }
   }
 
+  // The API server rejected a creation (reported by the finalizer-remover): the Pod is not
+  // expected any more and the Job's creations slow down (creation-failures.ts, logic/slow-start.ts).
+  const creationFailures = subscribeCreationFailures(deps.nc, logger, (r) => {
+    const p = partitions.get(r.partition);
+    if (!p || p.closing || p.lease.epoch !== r.epoch) return;
+    const state = p.jobs.get(r.jobUID);
+    if (!state?.creationRejected(r.podName, now())) return;
+    logger.info({ job: state.key, partition: p.id, pod: r.podName, code: r.code }, "pod creation rejected by the API server: not expected any more, creations slow down");
+    scheduler.enqueueSyncJobImmediately(jobKey(p.id, r.jobUID));
+  });
+
   const statsTimer = setInterval(() => {
     let jobs = 0;
     let pods = 0;
@@ -459,13 +471,14 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
       closePartition(p);
       if (canAct(p.id, p.lease.epoch)) openPartition(p.id, p.lease);
     }
-  });
+  }, logger);
 
   const done = (async () => {
     await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
     await started.catch(() => undefined);
     // Hand every partition over at once (drain, release): the others need not wait for expiry.
     await owner?.stop();
+    creationFailures.stop();
     await scheduler.drain();
     await api.onIdle();
     await serviceBudget.stop();

@@ -9,6 +9,7 @@ import type { JobView, PodView } from "../../shared/view/records.js";
 import { isNewerResourceVersion } from "../../shared/resource-version.js";
 import { jobFromWire } from "../../shared/kube/serialization.js";
 import type { BackoffRecord } from "./logic/types.js";
+import { NO_SLOW_START, onCreationRejected, type SlowStart } from "./logic/slow-start.js";
 
 export interface PodEntry {
   record: PodView;
@@ -37,6 +38,8 @@ export class JobState {
   unfinishedPods = 0;
   /** Since when a write of progress figures only (active, ready, startTime) has been held back. */
   progressHeldSince: number | null = null;
+  /** Slow start of creations after a rejected one (logic/slow-start.ts); memory only. */
+  slowStart: SlowStart = NO_SLOW_START;
 
   constructor(
     readonly uid: string,
@@ -107,6 +110,19 @@ export class JobState {
    */
   quiescent(): boolean {
     return this.unfinishedPods === 0 && this.creationsInFlight.size === 0 && this.deletionsInFlight.size === 0 && this.removalsInFlight.size === 0;
+  }
+
+  /**
+   * The finalizer-remover reports that the API server rejected the creation of `podName`: the Pod
+   * is no longer expected (not active) and creations slow down. False when it was not in flight
+   * (seen already, expired, reported twice, or planned by another owner of the partition).
+   */
+  creationRejected(podName: string, nowMs: number): boolean {
+    const entry = this.creationsInFlight.get(podName);
+    if (!entry) return false;
+    this.creationsInFlight.delete(podName);
+    this.slowStart = onCreationRejected(this.slowStart, entry.atMs, nowMs);
+    return true;
   }
 
   /** Drops in-flight entries older than their timeouts so that the next plan issues them again. */

@@ -11,7 +11,7 @@ import type { LeaseToken } from "../../shared/ownership/records.js";
 import { INTENT_VERSION } from "../../shared/intents/intents.js";
 import { apiErrorInfo } from "../../shared/kube/errors.js";
 import type { CounterMetrics } from "../../shared/observability/metrics.js";
-import { earliest, onlyProgressChanged, planJobSync } from "./logic/index.js";
+import { earliest, onlyProgressChanged, onRoundPlanned, planJobSync, slowStartAllowance } from "./logic/index.js";
 import type { PlannedEvent, SyncOptions, SyncPlan } from "./logic/types.js";
 import type { JobState } from "./job-state.js";
 
@@ -84,6 +84,8 @@ export class JobSyncer {
     if (state.gone || job === null || job.metadata?.deletionTimestamp) {
       return this.releaseWithoutCounting(state, lease, state.gone || job === null ? (state.uid === "_none" || job === null ? "orphan" : "job-deleted") : "job-deleted");
     }
+    const slowStart = slowStartAllowance(state.slowStart, now, state.creationsInFlight.size, this.opts.syncOptions.maxPodCreationsPerSync);
+    state.slowStart = slowStart.next;
     const plan = planJobSync({
       job,
       pods: state.podViews(),
@@ -93,6 +95,7 @@ export class JobSyncer {
       deletionsInFlight: new Set(state.deletionsInFlight.keys()),
       backoff: state.backoff,
       creationAllowance,
+      slowStartLimit: slowStart.allowance,
       random: this.deps.random,
       options: this.opts.syncOptions,
     });
@@ -124,10 +127,11 @@ export class JobSyncer {
     state.backoff = plan.backoff;
     if (!lease.canAct()) return { kind: "fenced" };
     await this.publish(state, plan, lease.token, now);
+    state.slowStart = onRoundPlanned(state.slowStart, now, plan.creations.length);
     if (plan.events.length > 0 && state.ledger) this.deps.recordEvents(state.ledger, plan.events);
     await this.purgeSettled(state);
     const expiry = state.msUntilInFlightExpiry(this.deps.now(), this.opts.expectationsTimeoutMs, this.opts.removalRepublishMs);
-    const requeueAfterMs = earliest(earliest(plan.requeueAfterMs, expiry), holdMs > 0 ? holdMs : null);
+    const requeueAfterMs = earliest(earliest(earliest(plan.requeueAfterMs, expiry), holdMs > 0 ? holdMs : null), plan.finished ? null : slowStart.waitMs);
     return { kind: "done", requeueAfterMs, finished: plan.finished };
   }
 

@@ -23,19 +23,6 @@ import { OutcomeObserver } from "./outcome-observer.js";
 
 export type DemoConfig = ConfigOf<typeof demoOptionSchema>;
 
-/** "0-3", "4-7": contiguous partition ranges, one per counter. */
-export function splitPartitions(partitions: number, owners: number): string[] {
-  const n = Math.min(owners, partitions);
-  const out: string[] = [];
-  let start = 0;
-  for (let i = 0; i < n; i++) {
-    const size = Math.floor(partitions / n) + (i < partitions % n ? 1 : 0);
-    out.push(size === 1 ? `${start}` : `${start}-${start + size - 1}`);
-    start += size;
-  }
-  return out;
-}
-
 function terminalOf(job: V1Job): { state: JobProgress["state"]; reason: string } {
   for (const c of job.status?.conditions ?? []) {
     if (c.status !== "True") continue;
@@ -97,9 +84,10 @@ export async function runDemo(config: DemoConfig): Promise<number> {
     const common = ["--kubeconfig", kubeconfigPath, "--nats-url", nats.url, "--http-port", "0"];
     const partitioned = [...common, "--partitions", String(config.partitions)];
     children.push(spawnJobtallyChild(["watcher", ...partitioned, "--namespace", namespace], { name: "watcher", logFile: log("watcher") }));
-    splitPartitions(config.partitions, config.counters).forEach((set, i) =>
-      children.push(spawnJobtallyChild(["counter", ...partitioned, "--partition-set", set, "--api-qps", "0"], { name: `counter-${i}`, logFile: log(`counter-${i}`) })),
-    );
+    // Identical replicas: they share the partitions through leases, as a scaled Deployment does.
+    for (let i = 0; i < config.counters; i++) {
+      children.push(spawnJobtallyChild(["counter", ...partitioned, "--replica-id", `demo-counter-${i}`, "--api-qps", "0"], { name: `counter-${i}`, logFile: log(`counter-${i}`) }));
+    }
     for (let i = 0; i < config.removers; i++) {
       children.push(spawnJobtallyChild(["finalizer-remover", ...common, "--qps", String(config.qps)], { name: `remover-${i}`, logFile: log(`remover-${i}`) }));
     }

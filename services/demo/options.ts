@@ -9,7 +9,7 @@ export const demoOptionSchema = {
   failProbability: numberOption({ flag: "fail-probability", env: "DEMO_FAIL_PROBABILITY", description: "chance that a Pod fails", default: 0.05, min: 0, max: 1 }),
   podDurationMs: integerOption({ flag: "pod-duration-ms", env: "DEMO_POD_DURATION_MS", description: "how long a simulated Pod runs", default: 200, min: 0 }),
   qps: numberOption({ flag: "qps", env: "DEMO_QPS", description: "API budget of each finalizer-remover (0 = unlimited)", default: 0, min: 0 }),
-  counters: integerOption({ flag: "counters", env: "DEMO_COUNTERS", description: "counter processes (partitions split between them)", default: 2, min: 1, max: 64 }),
+  counters: integerOption({ flag: "counters", env: "DEMO_COUNTERS", description: "counter processes (identical replicas sharing the partitions through leases)", default: 2, min: 1, max: 64 }),
   removers: integerOption({ flag: "removers", env: "DEMO_REMOVERS", description: "finalizer-remover processes", default: 2, min: 1, max: 64 }),
   partitions: integerOption({ flag: "partitions", env: "JOBTALLY_PARTITIONS", description: "partitions", default: 8, min: 1, max: 1024 }),
   timeoutMs: durationMsOption({ flag: "timeout", env: "DEMO_TIMEOUT", description: "give up after this long", default: 15 * 60_000, min: 1000 }),

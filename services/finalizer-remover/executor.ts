@@ -4,9 +4,9 @@
  * decideOnApiError; this module only sequences the steps, logs and reports outcomes.
  */
 import type { V1Pod } from "@kubernetes/client-node";
-import type { Intent } from "../../shared/intents/intents.js";
+import type { CreatePodIntent, Intent } from "../../shared/intents/intents.js";
 import { describeIntent } from "../../shared/intents/intents.js";
-import { apiErrorInfo } from "../../shared/kube/errors.js";
+import { apiErrorInfo, type ApiErrorInfo } from "../../shared/kube/errors.js";
 import type { IntentOutcome } from "../../shared/nats/intent-queue.js";
 import type { Logger } from "../../shared/observability/logger.js";
 import { decideOnApiError, type ApiStep } from "./decide.js";
@@ -72,6 +72,11 @@ export interface ExecutorDeps {
   onOutcome?(kind: Intent["kind"], outcome: OutcomeLabel): void;
   /** Called for every non-retryable API answer. */
   onRejected?(kind: Intent["kind"], code: number | null): void;
+  /**
+   * Called when the API server rejected a creation: the FailedCreate Event and the report to the
+   * counter (failed-create.ts). "exists": an earlier delivery created the Pod, the intent is done.
+   */
+  onCreationRejected?(intent: CreatePodIntent, info: ApiErrorInfo): Promise<string>;
   random?: () => number;
 }
 
@@ -118,6 +123,7 @@ async function step(intent: Intent, which: ApiStep, call: () => Promise<void>, a
         );
         return { ok: false, outcome: { kind: "retry", delayMs: d.delayMs }, label: "rejected-retry" };
       case "rejected-drop":
+        if (intent.kind === "createPod" && (await deps.onCreationRejected?.(intent, info)) === "exists") return { ok: true, already: true };
         deps.onRejected?.(intent.kind, info.code);
         deps.logger.error(fields, `${describeIntent(intent)}: the API server rejected it; dropping (the counter re-plans)`);
         return { ok: false, outcome: { kind: "drop", reason: `${info.code} ${info.reason ?? ""} ${info.message}`.trim() }, label: "dropped" };

@@ -20,6 +20,8 @@ import { openOwnershipBucket } from "../../shared/ownership/bucket.js";
 import { LeaseView } from "../../shared/ownership/lease-view.js";
 import { retryUntilDone } from "../../shared/backoff.js";
 import { createPodApi } from "./kube-api.js";
+import { createFailedCreateHandler } from "./failed-create.js";
+import { orNullIfNotFound } from "../../shared/kube/errors.js";
 import { createRemoverMetrics } from "../../shared/observability/metrics.js";
 import { INTENT_KINDS, LEGACY_REMOVER_DURABLE, maxAckPendingFor, removerDurable, type FinalizerRemoverConfig } from "./options.js";
 
@@ -63,6 +65,15 @@ export async function runFinalizerRemover(
     if (d.kind === "unverified") throw new LeaseUnverifiedError();
   };
 
+  // A rejected creation: FailedCreate Event on the Job, and a report to the counter (failed-create.ts).
+  const failedCreate = createFailedCreateHandler({
+    publish: (subject, data) => deps.nc.publish(subject, data),
+    createEvent: (namespace, body) => budget.run(() => deps.kube.core.createNamespacedEvent({ namespace, body }), -1),
+    podExists: (namespace, name) => budget.run(async () => (await orNullIfNotFound(deps.kube.core.readNamespacedPod({ namespace, name }))) !== null),
+    logger,
+    now: Date.now,
+  });
+
   const handle = async (intent: Intent, ctx: IntentContext): Promise<IntentOutcome> => {
     // Waiting for the budget can outlast ack_wait under a backlog: keep telling the server.
     const keepAlive = setInterval(() => ctx.working(), Math.max(500, Math.floor(config.ackWaitMs / 3)));
@@ -78,6 +89,7 @@ export async function runFinalizerRemover(
           if (outcome === "fenced") metrics.fenced.inc({ kind });
         },
         onRejected: (kind, code) => metrics.rejected.inc({ kind, code: String(code ?? "none") }),
+        onCreationRejected: failedCreate,
       });
     } finally {
       clearInterval(keepAlive);

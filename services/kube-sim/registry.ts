@@ -24,6 +24,7 @@ import { applyStrategicMergePatch } from "./patch/strategic-merge.js";
 import { apiVersionOf, JOBS, NAMESPACES, PODS, resourceKey, type ResourceInfo } from "./resources.js";
 import type { Store } from "./store.js";
 import { STRATEGIES, type Strategy } from "./strategies.js";
+import { admitPodQuota } from "./quota.js";
 
 export const ORPHAN_FINALIZER = "orphan";
 export const FOREGROUND_FINALIZER = "foregroundDeletion";
@@ -94,7 +95,12 @@ export class Registry {
     if (!r.namespaced) return;
     const ns = this.store.get(NAMESPACES, undefined, namespace ?? "");
     if (!ns) throw notFound(NAMESPACES, namespace ?? "");
-    if (ns.metadata.deletionTimestamp) throw forbidden(r, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+    if (ns.metadata.deletionTimestamp) {
+      const err = forbidden(r, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+      // As a real server: the cause in-tree controllers test with HasStatusCause(err, NamespaceTerminatingCause).
+      if (err.details) err.details.causes = [{ reason: "NamespaceTerminating", message: `namespace ${namespace} is being terminated`, field: "metadata.namespace" }];
+      throw err;
+    }
   }
 
   private parseBody(r: ResourceInfo, body: unknown): KubeObject {
@@ -151,6 +157,8 @@ export class Registry {
     if (strategy.tracksGeneration) meta.generation = 1;
     const errs = strategy.validateCreate(obj);
     if (errs.length > 0) throw invalid(r, name, errs);
+    // Admission (quota) runs before storage: a full quota answers 403 even when the name is taken.
+    if (r === PODS) admitPodQuota(this.store, namespace ?? "", name, this.deps.now());
     if (this.store.get(r, namespace, name)) throw alreadyExists(r, name);
     strategy.normalize(obj);
     pruneMetadata(meta);

@@ -23,6 +23,7 @@ export const RESOURCES: ResourceInfo[] = [
   { group: "", version: "v1", plural: "events", singular: "event", kind: "Event", namespaced: true, shortNames: ["ev"], subresources: [], returnDeletedObject: false },
   { group: "batch", version: "v1", plural: "jobs", singular: "job", kind: "Job", namespaced: true, shortNames: [], subresources: ["status"], returnDeletedObject: false },
   { group: "coordination.k8s.io", version: "v1", plural: "leases", singular: "lease", kind: "Lease", namespaced: true, shortNames: [], subresources: [], returnDeletedObject: false },
+  { group: "", version: "v1", plural: "resourcequotas", singular: "resourcequota", kind: "ResourceQuota", namespaced: true, shortNames: ["quota"], subresources: ["status"], returnDeletedObject: true },
 ];
 
 export const apiVersionOf = (r: ResourceInfo): string => (r.group ? `${r.group}/${r.version}` : r.version);
@@ -46,3 +47,4 @@ export const PODS = RESOURCES[1] as ResourceInfo;
 export const EVENTS = RESOURCES[2] as ResourceInfo;
 export const JOBS = RESOURCES[3] as ResourceInfo;
 export const LEASES = RESOURCES[4] as ResourceInfo;
+export const RESOURCE_QUOTAS = RESOURCES[5] as ResourceInfo;

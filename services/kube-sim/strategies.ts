@@ -7,6 +7,7 @@ import { defaultJobCompletions, normalizeJobStatus, prepareJobForCreate } from "
 import { validateJobCreate, validateJobStatusUpdate, validateJobUpdate } from "./jobs/job-validation.js";
 import { jsonEqual, type KubeObject } from "./object.js";
 import { defaultPodSpec } from "./pods/pod-spec-defaults.js";
+import { resourceQuotaStrategy } from "./quota.js";
 
 export interface Strategy {
   /** The resource has a status subresource: the main resource ignores status changes. */
@@ -114,4 +115,5 @@ export const STRATEGIES: Record<string, Strategy> = {
   namespaces,
   events: plain,
   "leases.coordination.k8s.io": plain,
+  resourcequotas: resourceQuotaStrategy,
 };

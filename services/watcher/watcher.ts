@@ -52,7 +52,7 @@ export function startWatcher(config: WatcherConfig, deps: WatcherDeps): RunningW
       logger.warn("NATS came back: re-reading the view and relisting");
       session.abort();
     }
-  });
+  }, logger);
   const done = (async () => {
     let epoch = 0;
     while (!signal.aborted) {

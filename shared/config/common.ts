@@ -9,6 +9,13 @@ export const kubeOptions = {
 export const natsOptions = {
   natsUrl: stringOption({ flag: "nats-url", env: "NATS_URL", description: "NATS server URL(s), comma-separated", default: "nats://127.0.0.1:4222" }),
   streamReplicas: integerOption({ flag: "stream-replicas", env: "JOBTALLY_STREAM_REPLICAS", description: "replicas of the JetStream streams jobtally creates (3 on a NATS cluster)", default: 1, min: 1, max: 5 }),
+  natsUser: stringOption({ flag: "nats-user", env: "NATS_USER", description: "NATS user name (with --nats-password)", default: "" }),
+  natsPassword: stringOption({ flag: "nats-password", env: "NATS_PASSWORD", description: "NATS password (prefer the environment variable, from a Secret)", default: "" }),
+  natsToken: stringOption({ flag: "nats-token", env: "NATS_TOKEN", description: "NATS authentication token (instead of a user)", default: "" }),
+  natsCreds: stringOption({ flag: "nats-creds", env: "NATS_CREDS", description: "file with NATS credentials: a .creds file (user JWT and seed) or an nkey user seed", default: "" }),
+  natsTlsCa: stringOption({ flag: "nats-tls-ca", env: "NATS_TLS_CA", description: "PEM file of the CA that signed the NATS server certificate (turns TLS on)", default: "" }),
+  natsTlsCert: stringOption({ flag: "nats-tls-cert", env: "NATS_TLS_CERT", description: "PEM client certificate for NATS (with --nats-tls-key; turns TLS on)", default: "" }),
+  natsTlsKey: stringOption({ flag: "nats-tls-key", env: "NATS_TLS_KEY", description: "PEM private key of --nats-tls-cert", default: "" }),
 };
 
 export const managementOptions = {

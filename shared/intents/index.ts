@@ -1,2 +1,3 @@
 export * from "./intents.js";
 export * from "./validate.js";
+export * from "./creation-failure.js";

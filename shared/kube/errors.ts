@@ -6,11 +6,13 @@ export interface ApiErrorInfo {
   reason: string | null;
   message: string;
   retryAfterMs: number | null;
+  /** `details.causes[].reason` of the metav1.Status (e.g. `NamespaceTerminating`). */
+  causes?: string[];
 }
 
 export function apiErrorInfo(err: unknown): ApiErrorInfo {
   if (err instanceof ApiException) {
-    let body: { reason?: string; message?: string } = {};
+    let body: { reason?: string; message?: string; details?: { causes?: { reason?: unknown }[] } } = {};
     try {
       body = typeof err.body === "string" ? JSON.parse(err.body) : ((err.body as typeof body) ?? {});
     } catch {
@@ -23,6 +25,7 @@ export function apiErrorInfo(err: unknown): ApiErrorInfo {
       reason: body.reason ?? null,
       message: body.message ?? String(err.message).slice(0, 300),
       retryAfterMs: ra !== undefined && /^\d+$/.test(ra) ? Number(ra) * 1000 : null,
+      causes: Array.isArray(body.details?.causes) ? body.details.causes.map((c) => (typeof c?.reason === "string" ? c.reason : "")).filter((c) => c !== "") : [],
     };
   }
   const e = err as { code?: unknown; message?: string };

@@ -3,12 +3,13 @@
  * connection is retried with backoff until the server answers; after that the client reconnects
  * forever on its own, and JetStream calls made while it is away fail and are retried by callers.
  */
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, errors, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { backoffDelayMs, sleep } from "../backoff.js";
 import { INTENT_STREAM, VIEW_STREAM } from "../constants.js";
 import { silentLogger, type Logger } from "../observability/logger.js";
 import { isConnectionClosed, JS_CODES, jsApiCode } from "./errors.js";
+import type { NatsSecurityOptions } from "./security.js";
 
 export type { NatsConnection };
 
@@ -20,6 +21,33 @@ export interface ConnectNatsOptions {
   logger: Logger;
   /** Aborting gives up waiting for the first connection (rejects with the abort reason). */
   signal?: AbortSignal;
+  /** Authentication and TLS (`natsSecurityOptions`); none by default. */
+  security?: NatsSecurityOptions;
+}
+
+/**
+ * The server refused who we are (wrong credentials) or we refused the server (its certificate
+ * does not verify against the CA, TLS required on one side only): retrying cannot help, so the
+ * first connection stops with this instead of waiting forever.
+ */
+export class NatsAccessError extends Error {
+  override readonly name = "NatsAccessError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Messages of the TLS errors a retry cannot fix (node:tls codes and the NATS client's own). */
+const TLS_FAILURE = /certificate|self[- ]signed|unable to (get|verify)|CERT_|tls|SSL|handshake/i;
+
+/** The reason to stop, or null when the failure may be transient (server not up yet, network). */
+export function accessFailure(err: unknown): string | null {
+  if (err instanceof errors.AuthorizationError || /authorization violation|authentication/i.test(String((err as Error)?.message))) {
+    return `NATS refused the credentials: ${(err as Error).message}`;
+  }
+  const text = `${(err as Error)?.message ?? ""} ${String((err as { cause?: Error })?.cause?.message ?? "")} ${String((err as NodeJS.ErrnoException)?.code ?? "")}`;
+  if (TLS_FAILURE.test(text) && !/ECONNREFUSED|ECONNRESET|ETIMEDOUT/.test(text)) return `TLS with NATS failed: ${text.trim()}`;
+  return null;
 }
 
 /** Backoff between first-connection attempts. */
@@ -47,11 +75,20 @@ export async function connectNats(opts: ConnectNatsOptions): Promise<NatsConnect
         // Without this the client builds an Error (and its stack) for every request and publish
         // acknowledgement, in case it times out: a quarter of the counter's and the watcher's CPU.
         noAsyncTraces: true,
+        // A refused credential on a reconnect (a Secret being rotated, a server restarted with a
+        // new config) is retried like any other outage instead of closing the connection for good.
+        ignoreAuthErrorAbort: true,
+        ...opts.security,
       });
       if (attempt > 1) opts.logger.info({ url: opts.servers, attempts: attempt }, "connected to NATS");
       watchStatus(nc, opts.logger);
       return nc;
     } catch (err) {
+      const access = accessFailure(err);
+      if (access !== null) {
+        opts.logger.error({ url: opts.servers, err: access }, "cannot connect to NATS: check the NATS credentials and TLS options");
+        throw new NatsAccessError(`${access} (servers ${opts.servers})`, { cause: err });
+      }
       opts.logger.warn({ url: opts.servers, attempt, err: (err as Error).message }, `waiting for NATS at ${opts.servers}`);
       await sleep(backoffDelayMs(attempt, FIRST_CONNECT_BACKOFF), opts.signal);
     }

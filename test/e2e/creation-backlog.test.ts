@@ -19,8 +19,8 @@ describe("creation backlog longer than the expectations timeout", { timeout: 300
       podGcDelayMs: 0,
       durationMs: 50,
       flags: {
-        // Expectations expire after 3 s (creation intents after 1.5 s) ...
-        counter: ["--expectations-timeout", "3s"],
+        // Expectations expire after 3 s (creation intents after 1.5 s; a view older than 2 s is stale) ...
+        counter: ["--expectations-timeout", "3s", "--view-stale-after", "2s"],
         // ... while the removers need 8 s to create 120 Pods.
         "finalizer-remover": ["--qps", "15", "--burst", "15"],
       },

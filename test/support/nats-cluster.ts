@@ -30,6 +30,8 @@ export interface NatsClusterHandle {
   nodes: readonly NatsClusterNode[];
   /** Index in `nodes` of the node with this server name. */
   indexOf(serverName: string): number;
+  /** Names of the clients connected to node `node` (from its `/connz`). */
+  clientNames(node: number): Promise<string[]>;
   /** Kills every node (SIGKILL by default) and waits for them to exit; the store dirs stay. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Kills node `node` (an index in `nodes`) and waits for it to exit; its store dir stays. */
@@ -143,6 +145,13 @@ async function startOnce(root: string, opts: Required<StartNatsClusterOptions>):
       const i = nodes.findIndex((n) => n.name === serverName);
       if (i < 0) throw new Error(`no node named ${serverName} (nodes: ${nodes.map((n) => n.name).join(", ")})`);
       return i;
+    },
+    async clientNames(node) {
+      const { monitorPort } = nodes[checkIndex(node)] as NatsClusterNode;
+      const res = await fetch(`http://127.0.0.1:${monitorPort}/connz?limit=1024`, { signal: AbortSignal.timeout(2_000) });
+      if (!res.ok) throw new Error(`/connz of node ${node} answered ${res.status}`);
+      const connz = (await res.json()) as { connections?: { name?: string }[] };
+      return (connz.connections ?? []).map((c) => c.name ?? "");
     },
     async kill(nodeOrSignal?: number | NodeJS.Signals, signal?: NodeJS.Signals) {
       if (typeof nodeOrSignal === "number") return killNode(checkIndex(nodeOrSignal), signal ?? "SIGKILL");

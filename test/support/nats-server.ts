@@ -5,7 +5,7 @@
  */
 import { freeLoopbackPort } from "../../shared/process/child.js";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -61,15 +61,33 @@ async function waitReady(port: number, proc: ChildProcess, stderr: () => string)
   throw new Error(`nats-server on port ${port} not ready after ${READY_TIMEOUT_MS} ms:\n${stderr()}`);
 }
 
-export async function startNatsServer(opts: { storeDir?: string } = {}): Promise<NatsServerHandle> {
+export interface StartNatsServerOptions {
+  storeDir?: string;
+  /**
+   * Extra server configuration in the nats-server config format (`authorization { ... }`,
+   * `tls { ... }`), written to a file in the store dir and passed with `-c`. The address, port,
+   * JetStream and store dir stay those of the command line.
+   */
+  config?: string;
+  /** Scheme of the returned `url`: "tls" for a server whose config requires TLS. @default "nats" */
+  scheme?: "nats" | "tls";
+}
+
+export async function startNatsServer(opts: StartNatsServerOptions = {}): Promise<NatsServerHandle> {
   assertInstalled();
   const storeDir = opts.storeDir ?? mkdtempSync(join(tmpdir(), "jobtally-nats-"));
   let port = 0;
   let proc: ChildProcess | undefined;
+  const configArgs: string[] = [];
+  if (opts.config !== undefined) {
+    const file = join(storeDir, "nats-server.conf");
+    writeFileSync(file, opts.config);
+    configArgs.push("-c", file);
+  }
 
   const launch = async (): Promise<void> => {
     let log = "";
-    const p = spawn("nats-server", ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir], { stdio: ["ignore", "ignore", "pipe"] });
+    const p = spawn("nats-server", [...configArgs, "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir], { stdio: ["ignore", "ignore", "pipe"] });
     p.stderr?.on("data", (d: Buffer) => {
       log = (log + d.toString("utf8")).slice(-8000);
     });
@@ -99,7 +117,7 @@ export async function startNatsServer(opts: { storeDir?: string } = {}): Promise
   }
 
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url: `${opts.scheme ?? "nats"}://127.0.0.1:${port}`,
     port,
     storeDir,
     kill,

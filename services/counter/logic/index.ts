@@ -17,6 +17,7 @@ export {
   type PodFailurePolicyMatch,
 } from "./pod-failure-policy.js";
 export { pastBackoffLimitOnFailure } from "./restart-backoff.js";
+export * from "./slow-start.js";
 export { isSameStatus, onlyProgressChanged } from "./status-equality.js";
 export { formatTime, toMs, wireTime } from "./time.js";
 export { planTracking, sortPodsForTracking, type FinishingKind, type TrackingInput, type TrackingResult } from "./tracking.js";

@@ -32,6 +32,8 @@ export interface ManageInput {
   maxPodCreationsPerSync: number;
   /** Creations this sync may plan (the counter's cap on creations in flight); deletions are not limited by it. */
   creationAllowance: number;
+  /** Creations this round may plan under slow start after a rejected creation (slow-start.ts). @default no limit */
+  slowStartLimit?: number;
   /** Every Pod name in use (view and in flight), to keep new names unique. */
   takenNames: ReadonlySet<string>;
   random: () => number;
@@ -159,6 +161,10 @@ export function planManagePods(input: ManageInput): ManageResult {
     return result;
   }
   if (diff < wantActive - terminating - (active + inFlight)) result.creationsCapped = true;
+  // Slow start after a rejected creation (in-tree batches of 1, 2, 4, ...): the syncer requeues
+  // at the end of the retry backoff, or when the round in flight settles.
+  diff = Math.min(diff, input.slowStartLimit ?? Number.POSITIVE_INFINITY);
+  if (diff <= 0) return result;
 
   let indexes: (number | null)[] = Array.from({ length: diff }, () => null);
   if (isIndexedJob(job)) {

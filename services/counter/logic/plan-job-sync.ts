@@ -204,6 +204,7 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
         backoffRemainingMs: remainingBackoffMs(backoff, now, options.podFailureBackoffBaseMs, options.podFailureBackoffMaxMs),
         maxPodCreationsPerSync: options.maxPodCreationsPerSync,
         creationAllowance: snapshot.creationAllowance ?? Number.POSITIVE_INFINITY,
+        slowStartLimit: snapshot.slowStartLimit,
         takenNames: taken,
         random: snapshot.random,
       });
@@ -252,7 +253,10 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
   status.failed = (current.failed ?? 0) + tracking.countedFailed.length;
   status.uncountedTerminatedPods = { succeeded: tracking.lists.succeeded, failed: tracking.lists.failed };
   if (isIndexed) status.completedIndexes = succeededIndexes.format();
-  status.active = active;
+  // Under slow start (a creation was rejected lately) a creation in flight may never exist: only
+  // the Pods the view shows are reported active, as in-tree never reports a rejected Pod.
+  const creationsUncertain = snapshot.slowStartLimit !== undefined && Number.isFinite(snapshot.slowStartLimit);
+  status.active = creationsUncertain ? Math.max(0, active - creationsInFlight.size - creations.length) : active;
   status.ready = Math.max(0, ready);
   status.terminating = terminating;
 

@@ -65,6 +65,11 @@ export interface SyncSnapshot {
    * counter's cap on creations in flight (so a backlog of creation intents stays short). @default no limit
    */
   creationAllowance?: number;
+  /**
+   * Creations this sync may plan under slow start after the API server rejected one
+   * (slow-start.ts: 0 while a round is in flight or the retry backoff runs, then 1, 2, 4, ...). @default no limit
+   */
+  slowStartLimit?: number;
   /** Random source for Pod name suffixes (seeded in tests). */
   random: () => number;
   options: SyncOptions;
