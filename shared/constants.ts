@@ -16,6 +16,14 @@ export const LEGACY_LABEL_JOB_NAME = "job-name";
 /** Label and annotation carrying an Indexed Job Pod's completion index. */
 export const COMPLETION_INDEX_KEY = "batch.kubernetes.io/job-completion-index";
 
+/**
+ * Annotations of an Indexed Job Pod with `backoffLimitPerIndex`: the failures of its index before
+ * it (counted, and ignored by a podFailurePolicy Ignore rule), carried from each failed Pod to its
+ * replacement (in-tree `batch.JobIndexFailureCountAnnotation` / `JobIndexIgnoredFailureCountAnnotation`).
+ */
+export const INDEX_FAILURE_COUNT_KEY = "batch.kubernetes.io/job-index-failure-count";
+export const INDEX_IGNORED_FAILURE_COUNT_KEY = "batch.kubernetes.io/job-index-ignored-failure-count";
+
 /** At most this many UIDs in `status.uncountedTerminatedPods` at once (in-tree `maxUncountedPods`). */
 export const MAX_UNCOUNTED_PODS = 500;
 

@@ -9,6 +9,7 @@ import { loadOptions, renderOptionsHelp, type ConfigOf, type OptionSchema } from
 import { createLogger, type Logger } from "./observability/logger.js";
 import { createRegistry } from "./observability/metrics.js";
 import { startObservabilityServer } from "./observability/http-server.js";
+import { startEventLoopWatchdog } from "./observability/event-loop-watchdog.js";
 import { createKubeClients, type KubeClients } from "./kube/client.js";
 import { connectNats } from "./nats/connection.js";
 import { natsSecurityOptions, type NatsSecurityConfig } from "./nats/security.js";
@@ -20,6 +21,7 @@ interface BaseConfig extends NatsSecurityConfig {
   streamReplicas: number;
   logLevel: string;
   httpPort: number;
+  maxEventLoopLagMs?: number;
 }
 
 export interface ServiceContext {
@@ -58,7 +60,11 @@ export async function runService<S extends OptionSchema>(def: ServiceDefinition<
   let natsUp = true;
   const started: { service?: ReturnType<ServiceDefinition<S>["start"]> } = {};
   const isReady = (): boolean => ready && natsUp && (started.service?.isReady?.() ?? true);
-  const http = config.httpPort >= 0 ? await startObservabilityServer({ port: config.httpPort, registry, isReady, logger }) : null;
+  const watchdog = startEventLoopWatchdog({
+    maxLagMs: config.maxEventLoopLagMs ?? 10_000,
+    onStall: (lagMs) => logger.error({ lagMs: Math.round(lagMs) }, "event loop stalled: /healthz fails for 30 s"),
+  });
+  const http = config.httpPort >= 0 ? await startObservabilityServer({ port: config.httpPort, registry, isReady, isHealthy: watchdog.isHealthy, logger }) : null;
   if (http) logger.info({ port: http.port }, "serving /metrics, /healthz, /readyz");
   const kube = createKubeClients({ kubeconfig: config.kubeconfig });
   const nc = await connectNats({ servers: config.natsUrl, name: `jobtally-${def.name}`, logger, signal: shutdown.signal, security }).catch(async (err: unknown) => {
@@ -82,5 +88,6 @@ export async function runService<S extends OptionSchema>(def: ServiceDefinition<
   await running.done;
   await nc.drain().catch(() => undefined);
   await http?.close();
+  watchdog.stop();
   logger.info("stopped");
 }

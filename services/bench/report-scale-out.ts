@@ -34,7 +34,7 @@ export function speedUp(run: RunResult, runs: RunResult[]): number | null {
   return base && run.wallSeconds > 0 ? base.wallSeconds / run.wallSeconds : null;
 }
 
-export const SCALE_OUT_HEADER = ["run", "counters + removers", "pods", "wall s", "floor s", "wall/floor", "pods/s", "speed-up", "status writes/1k", "conflicts/1k", "lag p50/p99 ms", "counts", "finalizers left", "load avg 1m"];
+export const SCALE_OUT_HEADER = ["run", "counters + removers", "pods", "wall s", "floor s", "wall/floor", "pods/s", "speed-up", "status writes/1k", "conflicts/1k", "lag p50/p99 ms", "counts", "finalizers left", "creations expired", "load avg 1m"];
 
 export function scaleOutRows(runs: RunResult[]): string[][] {
   return runs.filter(isScaleOut).map((r) => [
@@ -51,6 +51,7 @@ export function scaleOutRows(runs: RunResult[]): string[][] {
     `${Math.round(r.lagMs.p50)}/${Math.round(r.lagMs.p99)}`,
     r.countsExact ? "exact" : `WRONG${r.timedOut ? " (timed out)" : ""}`,
     String(r.finalizersLeft),
+    r.creationsExpired === undefined ? "—" : String(r.creationsExpired),
     f(r.loadAverage1m, 1),
   ]);
 }

@@ -78,6 +78,8 @@ export interface RunResult {
   countsExact: boolean;
   countMismatches: string[];
   finalizersLeft: number;
+  /** Creation intents the removers dropped because they waited past their `notAfterMs` (absent in earlier JSON). */
+  creationsExpired?: number;
   peakActiveFraction: number;
   timedOut: boolean;
   /** The machine's 1-minute load average as the run ended (this run's processes included): a busy machine shows. */
@@ -313,6 +315,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
       countsExact: mismatches.length === 0 && !timedOut,
       countMismatches: mismatches,
       finalizersLeft,
+      creationsExpired: sumOf(metrics, "jobtally_intents_total", { kind: "createPod", outcome: "expired" }),
       peakActiveFraction: Math.min(1, peakActive / Math.max(1, Math.min(sc.parallelism, sc.podsPerJob) * sc.jobs)),
       timedOut,
       loadAverage1m,

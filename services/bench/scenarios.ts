@@ -74,9 +74,12 @@ function s(scenario: ScenarioName, jobs: number, podsPerJob: number, parallelism
  * in flight, so one replica tops out at 2 / 20 ms = 100 requests/s (50 Pods/s): latency, not this
  * machine's two cores, is the bound, and N replicas have N times the room. The shared budget
  * (1,000/s over all 2N members) is well above what 4 replicas use. No Pod fails: the in-tree 10 s
- * replacement backoff would add the same 10-20 s tail to every run, whatever N.
+ * replacement backoff would add the same 10-20 s tail to every run, whatever N. Parallelism 10 per
+ * Job keeps at most 640 creations queued, 13 s of one replica's work: the counter sizes its window
+ * of creations in flight from the budget (5 s of 1,000/s), and with parallelism 50 a single replica
+ * had 3,200 queued, longer than a creation intent lives (half the 120 s expectations timeout).
  */
-const SCALE_OUT = { jobs: 64, podsPerJob: 50, qps: 1000, api: { latencyMs: 10, jitterMs: 20 }, removerConcurrency: 2 } as const;
+const SCALE_OUT = { jobs: 64, podsPerJob: 50, parallelism: 10, qps: 1000, api: { latencyMs: 10, jitterMs: 20 }, removerConcurrency: 2 } as const;
 
 export function scaleOut(replicas: number, killCounterAt: number | null = null): Scenario {
   const { jobs, podsPerJob, qps } = SCALE_OUT;
@@ -85,7 +88,7 @@ export function scaleOut(replicas: number, killCounterAt: number | null = null):
     label: `scale-out ${jobs}x${podsPerJob}@${qps} ×${replicas}${killCounterAt === null ? "" : " kill"}`,
     jobs,
     podsPerJob,
-    parallelism: podsPerJob,
+    parallelism: SCALE_OUT.parallelism,
     indexed: false,
     qps,
     burst: 2 * qps,

@@ -412,8 +412,14 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     const p = partitions.get(r.partition);
     if (!p || p.closing || p.lease.epoch !== r.epoch) return;
     const state = p.jobs.get(r.jobUID);
-    if (!state?.creationRejected(r.podName, now())) return;
-    logger.info({ job: state.key, partition: p.id, pod: r.podName, code: r.code }, "pod creation rejected by the API server: not expected any more, creations slow down");
+    if (!state) return;
+    if (r.outcome === "expired") {
+      if (!state.creationExpired(r.podName)) return;
+      logger.debug({ job: state.key, partition: p.id, pod: r.podName }, "pod creation dropped unsent past its deadline: planned again");
+    } else {
+      if (!state.creationRejected(r.podName, now())) return;
+      logger.info({ job: state.key, partition: p.id, pod: r.podName, code: r.code }, "pod creation rejected by the API server: not expected any more, creations slow down");
+    }
     scheduler.enqueueSyncJobImmediately(jobKey(p.id, r.jobUID));
   });
 

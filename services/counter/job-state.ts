@@ -125,6 +125,14 @@ export class JobState {
     return true;
   }
 
+  /**
+   * The finalizer-remover dropped the creation of `podName` unsent (it waited past its deadline):
+   * the Pod will not exist, plan it again now. False when it was not in flight.
+   */
+  creationExpired(podName: string): boolean {
+    return this.creationsInFlight.delete(podName);
+  }
+
   /** Drops in-flight entries older than their timeouts so that the next plan issues them again. */
   expireInFlight(nowMs: number, expectationsTimeoutMs: number, removalRepublishMs: number): void {
     for (const [uid, at] of this.removalsInFlight) if (nowMs - at > removalRepublishMs) this.removalsInFlight.delete(uid);

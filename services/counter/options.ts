@@ -1,5 +1,5 @@
 /** `jobtally counter` options. */
-import { kubeOptions, managementOptions, natsOptions, processOptions, sharedBudgetOptions } from "../../shared/config/common.js";
+import { kubeOptions, managementOptions, natsOptions, healthOptions, processOptions, sharedBudgetOptions } from "../../shared/config/common.js";
 import { durationMsOption, integerOption, numberOption, stringOption } from "../../shared/config/options.js";
 
 export const counterOptionSchema = {
@@ -7,6 +7,7 @@ export const counterOptionSchema = {
   ...natsOptions,
   ...managementOptions,
   ...processOptions,
+  ...healthOptions,
   ...sharedBudgetOptions,
   partitionSet: stringOption({
     flag: "partition-set",

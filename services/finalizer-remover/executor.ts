@@ -77,6 +77,8 @@ export interface ExecutorDeps {
    * counter (failed-create.ts). "exists": an earlier delivery created the Pod, the intent is done.
    */
   onCreationRejected?(intent: CreatePodIntent, info: ApiErrorInfo): Promise<string>;
+  /** A creation dropped unsent past its `notAfterMs` (the counter plans the Pod again). */
+  onCreationExpired?(intent: CreatePodIntent): void;
   random?: () => number;
 }
 
@@ -95,6 +97,7 @@ async function step(intent: Intent, which: ApiStep, call: () => Promise<void>, a
   } catch (err) {
     if (err instanceof CreationExpiredError) {
       deps.logger.info(logFields(intent), "creation intent expired before its turn in the API budget; dropped (the counter plans the Pod again)");
+      if (intent.kind === "createPod") deps.onCreationExpired?.(intent);
       return { ok: false, outcome: { kind: "ack" }, label: "expired" };
     }
     if (err instanceof LeaseUnverifiedError) {

@@ -40,10 +40,11 @@ export function failedCreateEvent(intent: CreatePodIntent, info: ApiErrorInfo, n
   };
 }
 
-export function creationFailureReport(intent: CreatePodIntent, info: ApiErrorInfo): CreationFailureReport {
+export function creationFailureReport(intent: CreatePodIntent, info: ApiErrorInfo | null): CreationFailureReport {
   return {
     v: intent.v,
     kind: "creationFailed",
+    outcome: info === null ? "expired" : "rejected",
     partition: intent.partition,
     epoch: intent.epoch,
     holder: intent.holder,
@@ -51,9 +52,25 @@ export function creationFailureReport(intent: CreatePodIntent, info: ApiErrorInf
     namespace: intent.namespace,
     jobName: intent.jobName,
     podName: intent.pod.metadata?.name ?? "",
-    code: info.code,
-    reason: info.reason,
-    message: info.message,
+    code: info?.code ?? null,
+    reason: info?.reason ?? "Expired",
+    message: info?.message ?? "the creation intent waited past its deadline and was dropped unsent",
+  };
+}
+
+/**
+ * The executor's hook for a creation dropped unsent past its deadline (`ExecutorDeps.onCreationExpired`):
+ * no request left, so the Pod does not exist because of this intent; the counter is told, so it
+ * plans the Pod again at once instead of when its expectation runs out (a backlog longer than the
+ * intents' time to live would otherwise stall the Job for the whole expectations timeout).
+ */
+export function createExpiredCreationReporter(deps: Pick<FailedCreateDeps, "publish" | "logger">): (intent: CreatePodIntent) => void {
+  return (intent) => {
+    try {
+      deps.publish(creationFailureSubject(intent.partition), JSON.stringify(creationFailureReport(intent, null)));
+    } catch (err) {
+      deps.logger.warn({ job: `${intent.namespace}/${intent.jobName}`, err: String(err) }, "expired creation report not published");
+    }
   };
 }
 

@@ -1,11 +1,12 @@
 /** `jobtally finalizer-remover` options. */
-import { kubeOptions, natsOptions, processOptions, sharedBudgetOptions } from "../../shared/config/common.js";
+import { kubeOptions, natsOptions, healthOptions, processOptions, sharedBudgetOptions } from "../../shared/config/common.js";
 import { durationMsOption, integerOption, numberOption, type ConfigOf } from "../../shared/config/options.js";
 
 export const finalizerRemoverOptionSchema = {
   ...kubeOptions,
   ...natsOptions,
   ...processOptions,
+  ...healthOptions,
   ...sharedBudgetOptions,
   qps: numberOption({ flag: "qps", env: "JOBTALLY_REMOVER_QPS", description: "API requests per second across all intents (0 = unlimited)", default: 50, min: 0 }),
   burst: integerOption({

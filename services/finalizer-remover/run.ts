@@ -20,7 +20,7 @@ import { openOwnershipBucket } from "../../shared/ownership/bucket.js";
 import { LeaseView } from "../../shared/ownership/lease-view.js";
 import { retryUntilDone } from "../../shared/backoff.js";
 import { createPodApi } from "./kube-api.js";
-import { createFailedCreateHandler } from "./failed-create.js";
+import { createExpiredCreationReporter, createFailedCreateHandler } from "./failed-create.js";
 import { orNullIfNotFound } from "../../shared/kube/errors.js";
 import { createRemoverMetrics } from "../../shared/observability/metrics.js";
 import { INTENT_KINDS, LEGACY_REMOVER_DURABLE, maxAckPendingFor, removerDurable, type FinalizerRemoverConfig } from "./options.js";
@@ -73,6 +73,7 @@ export async function runFinalizerRemover(
     logger,
     now: Date.now,
   });
+  const expiredCreation = createExpiredCreationReporter({ publish: (subject, data) => deps.nc.publish(subject, data), logger });
 
   const handle = async (intent: Intent, ctx: IntentContext): Promise<IntentOutcome> => {
     // Waiting for the budget can outlast ack_wait under a backlog: keep telling the server.
@@ -90,6 +91,7 @@ export async function runFinalizerRemover(
         },
         onRejected: (kind, code) => metrics.rejected.inc({ kind, code: String(code ?? "none") }),
         onCreationRejected: failedCreate,
+        onCreationExpired: expiredCreation,
       });
     } finally {
       clearInterval(keepAlive);

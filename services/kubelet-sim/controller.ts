@@ -83,6 +83,7 @@ export class KubeletController {
     if (tracked.local.boundSeenAtMs === null && facts.nodeName !== null && this.ownNodes.has(facts.nodeName)) {
       tracked.local.boundSeenAtMs = this.deps.clock.now();
     }
+    if ((tracked.local.deletionSeenAtMs ?? null) === null && facts.deleting) tracked.local.deletionSeenAtMs = this.deps.clock.now();
     this.replan(facts.uid);
   }
 

@@ -14,7 +14,7 @@ import { systemTimerClock, type TimerClock } from "./timer-queue.js";
 
 export type { KubeletSimOptions } from "./options.js";
 export type { KubeletRecord, RecordedPod, JobTally } from "./record.js";
-export { ANNOTATION_DURATION_MS, ANNOTATION_EXIT_CODE, ANNOTATION_FAIL_PROBABILITY } from "./logic/behaviour.js";
+export { ANNOTATION_DURATION_MS, ANNOTATION_DURATION_MS_BY_INDEX, ANNOTATION_EXIT_CODE, ANNOTATION_EXIT_CODE_BY_INDEX, ANNOTATION_FAIL_PROBABILITY, ANNOTATION_TERMINATION_GRACE_MS } from "./logic/behaviour.js";
 
 export interface KubeletSimulatorDeps {
   /** Clients to use; default: built from `opts.kubeconfig` with a shared keep-alive agent. */

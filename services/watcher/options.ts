@@ -1,5 +1,5 @@
 /** `jobtally watcher` options. */
-import { kubeOptions, managementOptions, natsOptions, processOptions } from "../../shared/config/common.js";
+import { kubeOptions, managementOptions, natsOptions, healthOptions, processOptions } from "../../shared/config/common.js";
 import { durationMsOption, integerOption, stringOption } from "../../shared/config/options.js";
 
 export const watcherOptionSchema = {
@@ -7,6 +7,7 @@ export const watcherOptionSchema = {
   ...natsOptions,
   ...managementOptions,
   ...processOptions,
+  ...healthOptions,
   namespace: stringOption({ flag: "namespace", env: "JOBTALLY_NAMESPACE", description: "watch only this namespace (default: all namespaces)", default: "" }),
   watcherId: stringOption({ flag: "watcher-id", env: "JOBTALLY_WATCHER_ID", description: "identity written into sync markers (default: hostname-pid)", default: "" }),
   podLabelSelector: stringOption({

@@ -37,6 +37,20 @@ export interface RunningWatcher {
   /** Resolves once the first complete view (Jobs and Pods) is published. */
   ready: Promise<void>;
   done: Promise<void>;
+  /**
+   * Ready now: the current session's lists are published and both watches are open (a watch the
+   * API server closed is normally re-opened at once: up to WATCH_REOPEN_GRACE_MS is tolerated).
+   */
+  isReady(): boolean;
+}
+
+/** How long the watches may be closed before /readyz says so (routine re-opens take milliseconds). */
+export const WATCH_REOPEN_GRACE_MS = 10_000;
+
+/** The current session's sync, for readiness. */
+interface SyncState {
+  listed: boolean;
+  watchOpen: { jobs: boolean; pods: boolean };
 }
 
 export function startWatcher(config: WatcherConfig, deps: WatcherDeps): RunningWatcher {
@@ -45,6 +59,17 @@ export function startWatcher(config: WatcherConfig, deps: WatcherDeps): RunningW
   let readyResolve!: () => void;
   const ready = new Promise<void>((r) => (readyResolve = r));
   let session: AbortController | null = null;
+  const sync: SyncState = { listed: false, watchOpen: { jobs: false, pods: false } };
+  let closedSinceMs: number | null = null;
+  const isReady = (): boolean => {
+    if (!sync.listed) return false;
+    if (sync.watchOpen.jobs && sync.watchOpen.pods) {
+      closedSinceMs = null;
+      return true;
+    }
+    closedSinceMs ??= Date.now();
+    return Date.now() - closedSinceMs < WATCH_REOPEN_GRACE_MS;
+  };
   // A NATS server that was killed may have lost acknowledged writes: start a new session, which
   // re-reads the view, relists, and publishes whatever the view lacks (tombstones included).
   onReconnect(deps.nc, () => {
@@ -60,7 +85,7 @@ export function startWatcher(config: WatcherConfig, deps: WatcherDeps): RunningW
       const stop = (): void => session?.abort();
       signal.addEventListener("abort", stop, { once: true });
       try {
-        epoch = await runSession(config, deps, watcherId, epoch, session.signal, readyResolve);
+        epoch = await runSession(config, deps, watcherId, epoch, session.signal, readyResolve, sync);
       } catch (err) {
         if (!signal.aborted) logger.error({ err: String(err) }, "watcher session failed; starting again");
         await sleep(1000, signal);
@@ -69,7 +94,7 @@ export function startWatcher(config: WatcherConfig, deps: WatcherDeps): RunningW
       }
     }
   })();
-  return { ready, done };
+  return { ready, done, isReady };
 }
 
 /** One session: replay the view, list Jobs then Pods, publish the differences, follow the watches. */
@@ -80,6 +105,7 @@ async function runSession(
   previousEpoch: number,
   signal: AbortSignal,
   onReady: () => void,
+  sync: SyncState,
 ): Promise<number> {
   const { kube, logger, metrics } = deps;
   const now = deps.now ?? Date.now;
@@ -92,6 +118,8 @@ async function runSession(
   // Periodic markers say "someone is watching this partition now": written only while both
   // watches are open, so a counter sees the view go stale when the watches are cut or wedged.
   const watchOpen = { jobs: false, pods: false };
+  sync.listed = false;
+  sync.watchOpen = watchOpen;
   let latestRv = "0";
 
   const publishAll = (pubs: Publication[]): Promise<void>[] =>
@@ -128,6 +156,7 @@ async function runSession(
     await publisher.flush();
     if (jobsListed && podsListed) {
       await writeMarkers(true);
+      sync.listed = true;
       onReady();
     }
   };

@@ -1,6 +1,6 @@
 /** Options every jobtally service shares (Kubernetes, NATS, partitions, logging, HTTP probes). */
 import { DEFAULT_MANAGED_BY } from "../constants.js";
-import { booleanOption, integerOption, numberOption, stringOption } from "./options.js";
+import { booleanOption, durationMsOption, integerOption, numberOption, stringOption } from "./options.js";
 
 export const kubeOptions = {
   kubeconfig: stringOption({ flag: "kubeconfig", env: "KUBECONFIG", description: "kubeconfig file; empty means the in-cluster service account", default: "" }),
@@ -27,6 +27,17 @@ export const managementOptions = {
 export const processOptions = {
   logLevel: stringOption({ flag: "log-level", env: "LOG_LEVEL", description: "pino log level", default: "info", oneOf: ["trace", "debug", "info", "warn", "error", "fatal", "silent"] }),
   httpPort: integerOption({ flag: "http-port", env: "JOBTALLY_HTTP_PORT", description: "port of /metrics, /healthz and /readyz (0 = pick a free one, -1 = off)", default: 0, min: -1, max: 65535 }),
+};
+
+/** Liveness of the pipeline services. */
+export const healthOptions = {
+  maxEventLoopLagMs: durationMsOption({
+    flag: "max-event-loop-lag",
+    env: "JOBTALLY_MAX_EVENT_LOOP_LAG",
+    description: "/healthz fails for 30 s after the event loop stalled longer than this (a wedged process gets restarted)",
+    default: 10_000,
+    min: 100,
+  }),
 };
 
 /** One API budget for every counter and finalizer-remover of an installation (shared over NATS). */

@@ -7,12 +7,19 @@
  */
 import { INTENT_VERSION, type IntentLease } from "./intents.js";
 import { MalformedIntentError } from "./validate.js";
+import { parseJsonObject } from "../wire/json-object.js";
 
 /** Subject prefix: `jobtally.creation-failed.<partition>`. */
 export const CREATION_FAILURE_SUBJECT_PREFIX = "jobtally.creation-failed";
 
 export interface CreationFailureReport extends IntentLease {
   kind: "creationFailed";
+  /**
+   * `rejected`: the API server refused the Pod (slow start follows); `expired`: the intent waited
+   * past its `notAfterMs` and was dropped unsent (a backlog: the Pod is simply planned again).
+   * @default "rejected" (reports of earlier versions)
+   */
+  outcome?: "rejected" | "expired";
   jobUID: string;
   namespace: string;
   jobName: string;
@@ -29,15 +36,10 @@ export function creationFailureSubject(partition: number): string {
 }
 
 export function parseCreationFailureReport(data: Uint8Array | string): CreationFailureReport {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(typeof data === "string" ? data : Buffer.from(data).toString("utf8"));
-  } catch (err) {
-    throw new MalformedIntentError(`not JSON: ${(err as Error).message}`);
-  }
-  const r = raw as Partial<CreationFailureReport> | null;
-  if (typeof r !== "object" || r === null || r.kind !== "creationFailed" || r.v !== INTENT_VERSION) throw new MalformedIntentError("not a creation failure report");
+  const r = parseJsonObject(data, "creation failure report", (m) => new MalformedIntentError(m)) as Partial<CreationFailureReport>;
+  if (r.kind !== "creationFailed" || r.v !== INTENT_VERSION) throw new MalformedIntentError("not a creation failure report");
   if (!Number.isInteger(r.partition) || (r.partition ?? -1) < 0 || !Number.isInteger(r.epoch)) throw new MalformedIntentError("partition and epoch must be integers");
+  if (r.outcome !== undefined && r.outcome !== "rejected" && r.outcome !== "expired") throw new MalformedIntentError(`unknown outcome "${String(r.outcome)}"`);
   for (const k of ["jobUID", "namespace", "jobName", "podName", "holder"] as const) {
     if (typeof r[k] !== "string" || r[k] === "") throw new MalformedIntentError(`field "${k}" must be a non-empty string`);
   }

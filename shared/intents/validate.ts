@@ -1,14 +1,12 @@
 /** Parses intents off the wire; a malformed one is dead-lettered, never retried. */
 import type { Intent } from "./intents.js";
 import { INTENT_VERSION } from "./intents.js";
+import { isJsonObject, parseJsonObject } from "../wire/json-object.js";
 
 export class MalformedIntentError extends Error {
   override readonly name = "MalformedIntentError";
 }
 
-function isObj(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
-}
 function need(o: Record<string, unknown>, keys: string[]): void {
   for (const k of keys) {
     if (typeof o[k] !== "string" || o[k] === "") throw new MalformedIntentError(`field "${k}" must be a non-empty string`);
@@ -16,13 +14,7 @@ function need(o: Record<string, unknown>, keys: string[]): void {
 }
 
 export function parseIntent(data: Uint8Array | string): Intent {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(typeof data === "string" ? data : Buffer.from(data).toString("utf8"));
-  } catch (err) {
-    throw new MalformedIntentError(`not JSON: ${(err as Error).message}`);
-  }
-  if (!isObj(raw)) throw new MalformedIntentError("intent is not an object");
+  const raw = parseJsonObject(data, "intent", (m) => new MalformedIntentError(m));
   if (raw.v !== INTENT_VERSION) throw new MalformedIntentError(`unsupported intent version ${String(raw.v)}`);
   if (typeof raw.partition !== "number" || !Number.isInteger(raw.partition) || raw.partition < 0) {
     throw new MalformedIntentError(`field "partition" must be a non-negative integer`);
@@ -38,7 +30,7 @@ export function parseIntent(data: Uint8Array | string): Intent {
     case "createPod": {
       need(raw, ["namespace", "jobUID", "jobName"]);
       const pod = raw.pod;
-      if (!isObj(pod) || !isObj(pod.metadata) || typeof pod.metadata.name !== "string" || pod.metadata.name === "") {
+      if (!isJsonObject(pod) || !isJsonObject(pod.metadata) || typeof pod.metadata.name !== "string" || pod.metadata.name === "") {
         throw new MalformedIntentError(`field "pod" must be a Pod manifest with metadata.name`);
       }
       if (raw.notAfterMs !== undefined && (typeof raw.notAfterMs !== "number" || !Number.isFinite(raw.notAfterMs))) {

@@ -2,7 +2,7 @@
  * The small HTTP server every service exposes: `/metrics` (Prometheus text from the service's own
  * registry), `/healthz` (the process is alive) and `/readyz` (the service does its job: connected,
  * consuming). Liveness never depends on NATS or the API server, so an outage does not make
- * Kubernetes restart every replica at once.
+ * Kubernetes restart every replica at once; it fails when the event loop is wedged.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,6 +16,8 @@ export interface ObservabilityServerOptions {
   host?: string;
   registry: Registry;
   isReady(): boolean;
+  /** Liveness beyond "the process answers": false when the event loop is wedged (event-loop-watchdog.ts). */
+  isHealthy?(): boolean;
   logger: Logger;
 }
 
@@ -41,9 +43,11 @@ export async function startObservabilityServer(opts: ObservabilityServerOptions)
           },
         );
         return;
-      case "/healthz":
-        res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      case "/healthz": {
+        const healthy = opts.isHealthy?.() ?? true;
+        res.writeHead(healthy ? 200 : 503, { "content-type": "text/plain" }).end(healthy ? "ok\n" : "event loop stalled\n");
         return;
+      }
       case "/readyz": {
         const ready = opts.isReady();
         res.writeHead(ready ? 200 : 503, { "content-type": "text/plain" }).end(ready ? "ready\n" : "not ready\n");

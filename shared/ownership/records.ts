@@ -3,6 +3,8 @@
  * epoch only grows; one heartbeat per live counter replica (`member.<replicaId>`). Versioned JSON.
  */
 
+import { parseJsonObject } from "../wire/json-object.js";
+
 export const OWNERSHIP_RECORD_VERSION = 1 as const;
 
 /**
@@ -37,14 +39,7 @@ export class MalformedOwnershipRecordError extends Error {
 }
 
 function parseObject(data: Uint8Array): Record<string, unknown> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(Buffer.from(data).toString("utf8"));
-  } catch (err) {
-    throw new MalformedOwnershipRecordError(`not JSON: ${(err as Error).message}`);
-  }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new MalformedOwnershipRecordError("not an object");
-  const o = raw as Record<string, unknown>;
+  const o = parseJsonObject(data, "ownership record", (m) => new MalformedOwnershipRecordError(m));
   if (o.v !== OWNERSHIP_RECORD_VERSION) throw new MalformedOwnershipRecordError(`unsupported version ${String(o.v)}`);
   return o;
 }

@@ -4,7 +4,7 @@
  * message, and `samePodState` lets the watcher skip publishing when nothing that matters changed.
  */
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
-import { BUILTIN_JOB_CONTROLLER, COMPLETION_INDEX_KEY, JOB_TRACKING_FINALIZER } from "../constants.js";
+import { BUILTIN_JOB_CONTROLLER, COMPLETION_INDEX_KEY, INDEX_FAILURE_COUNT_KEY, INDEX_IGNORED_FAILURE_COUNT_KEY, JOB_TRACKING_FINALIZER } from "../constants.js";
 import type { ContainerExitCode, JobView, PodConditionView, PodPhase, PodView } from "./records.js";
 import { VIEW_RECORD_VERSION } from "./records.js";
 
@@ -83,12 +83,22 @@ export function restartCountOf(pod: V1Pod): number {
   return total;
 }
 
+/** In-tree `parseInt32` of the index failure count annotations: anything unusable reads as 0. */
+export function indexFailureCountOf(pod: V1Pod, key: string): number {
+  const raw = pod.metadata?.annotations?.[key];
+  if (raw === undefined || !/^[+-]?\d+$/.test(raw)) return 0;
+  const n = Number(raw);
+  return n < 0 || n > 2_147_483_647 ? 0 : n;
+}
+
 export function podViewOf(pod: V1Pod): PodView {
   const md = pod.metadata ?? {};
   const phase = pod.status?.phase ?? "Pending";
   const exitCodes = containerExitCodesOf(pod);
   const conditions = policyConditionsOf(pod);
   const restarts = restartCountOf(pod);
+  const indexFailures = indexFailureCountOf(pod, INDEX_FAILURE_COUNT_KEY);
+  const indexIgnored = indexFailureCountOf(pod, INDEX_IGNORED_FAILURE_COUNT_KEY);
   return {
     v: VIEW_RECORD_VERSION,
     kind: "pod",
@@ -109,6 +119,8 @@ export function podViewOf(pod: V1Pod): PodView {
     ...(exitCodes.length > 0 ? { containerExitCodes: exitCodes } : {}),
     ...(conditions.length > 0 ? { conditions } : {}),
     ...(restarts > 0 ? { restartCount: restarts } : {}),
+    ...(indexFailures > 0 ? { indexFailureCount: indexFailures } : {}),
+    ...(indexIgnored > 0 ? { indexIgnoredFailureCount: indexIgnored } : {}),
   };
 }
 
@@ -132,6 +144,8 @@ export function samePodState(a: PodView, b: PodView): boolean {
     a.completionIndex === b.completionIndex &&
     a.finishedAt === b.finishedAt &&
     (a.restartCount ?? 0) === (b.restartCount ?? 0) &&
+    (a.indexFailureCount ?? 0) === (b.indexFailureCount ?? 0) &&
+    (a.indexIgnoredFailureCount ?? 0) === (b.indexIgnoredFailureCount ?? 0) &&
     samePairs(a.containerExitCodes, b.containerExitCodes, (x, y) => x.name === y.name && x.exitCode === y.exitCode) &&
     samePairs(a.conditions, b.conditions, (x, y) => x.type === y.type && x.status === y.status)
   );

@@ -54,6 +54,13 @@ export interface PodView {
    * for restartPolicy OnFailure). Absent: 0.
    */
   restartCount?: number;
+  /**
+   * `batch.kubernetes.io/job-index-failure-count` and `job-index-ignored-failure-count` (Indexed
+   * Jobs with backoffLimitPerIndex; in-tree `getIndexFailureCount`: unparsable, negative or above
+   * int32 reads as 0). Absent: 0.
+   */
+  indexFailureCount?: number;
+  indexIgnoredFailureCount?: number;
 }
 
 export interface ContainerExitCode {

@@ -1,6 +1,7 @@
 /** Parses view records off the wire; a record that does not parse is dead-lettered with the reason. */
 import type { ContainerExitCode, JobView, PodConditionView, PodView, SyncMarker, ViewRecord } from "./records.js";
 import { VIEW_RECORD_VERSION } from "./records.js";
+import { isJsonObject, parseJsonObject } from "../wire/json-object.js";
 
 export class MalformedRecordError extends Error {
   override readonly name = "MalformedRecordError";
@@ -8,9 +9,6 @@ export class MalformedRecordError extends Error {
 
 const PHASES = new Set(["Pending", "Running", "Succeeded", "Failed", "Unknown"]);
 
-function isObj(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
-}
 function str(o: Record<string, unknown>, k: string): string {
   const v = o[k];
   if (typeof v !== "string" || v === "") throw new MalformedRecordError(`field "${k}" must be a non-empty string`);
@@ -41,23 +39,17 @@ function optionalList<T>(o: Record<string, unknown>, k: string, item: (x: unknow
 }
 
 function exitCodeItem(x: unknown): ContainerExitCode | null {
-  if (!isObj(x) || typeof x.name !== "string" || typeof x.exitCode !== "number" || !Number.isInteger(x.exitCode)) return null;
+  if (!isJsonObject(x) || typeof x.name !== "string" || typeof x.exitCode !== "number" || !Number.isInteger(x.exitCode)) return null;
   return { name: x.name, exitCode: x.exitCode };
 }
 
 function conditionItem(x: unknown): PodConditionView | null {
-  if (!isObj(x) || typeof x.type !== "string" || x.type === "" || typeof x.status !== "string") return null;
+  if (!isJsonObject(x) || typeof x.type !== "string" || x.type === "" || typeof x.status !== "string") return null;
   return { type: x.type, status: x.status };
 }
 
 export function parseViewRecord(data: Uint8Array | string): ViewRecord {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(typeof data === "string" ? data : Buffer.from(data).toString("utf8"));
-  } catch (err) {
-    throw new MalformedRecordError(`not JSON: ${(err as Error).message}`);
-  }
-  if (!isObj(raw)) throw new MalformedRecordError("record is not an object");
+  const raw = parseJsonObject(data, "record", (m) => new MalformedRecordError(m));
   if (raw.v !== VIEW_RECORD_VERSION) throw new MalformedRecordError(`unsupported record version ${String(raw.v)}`);
   switch (raw.kind) {
     case "pod": {
@@ -93,12 +85,18 @@ export function parseViewRecord(data: Uint8Array | string): ViewRecord {
         if (typeof restarts !== "number" || !Number.isInteger(restarts) || restarts < 0) throw new MalformedRecordError(`field "restartCount" must be a non-negative integer`);
         if (restarts > 0) pod.restartCount = restarts;
       }
+      for (const key of ["indexFailureCount", "indexIgnoredFailureCount"] as const) {
+        const n = raw[key];
+        if (n === null || n === undefined) continue;
+        if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw new MalformedRecordError(`field "${key}" must be a non-negative integer`);
+        if (n > 0) pod[key] = n;
+      }
       return pod;
     }
     case "job": {
       const gone = bool(raw, "gone");
       const job = raw.job;
-      if (!gone && !isObj(job)) throw new MalformedRecordError(`a live job record needs the "job" object`);
+      if (!gone && !isJsonObject(job)) throw new MalformedRecordError(`a live job record needs the "job" object`);
       const rec: JobView = {
         v: VIEW_RECORD_VERSION,
         kind: "job",
@@ -107,7 +105,7 @@ export function parseViewRecord(data: Uint8Array | string): ViewRecord {
         namespace: str(raw, "namespace"),
         resourceVersion: str(raw, "resourceVersion"),
         gone,
-        job: isObj(job) ? (job as JobView["job"]) : null,
+        job: isJsonObject(job) ? (job as JobView["job"]) : null,
       };
       return rec;
     }

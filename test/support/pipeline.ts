@@ -6,9 +6,9 @@
  * be killed (-9) and restarted at any time; the test then checks counts against the kubelet's own
  * record.
  */
-import type { V1Job, V1Pod, V1PodFailurePolicy } from "@kubernetes/client-node";
+import type { V1Job, V1JobSpec, V1Pod, V1PodFailurePolicy } from "@kubernetes/client-node";
 import { acquireKubeEnv, type KubeEnv } from "./kube-env.js";
-import { startNatsServer } from "./nats-server.js";
+import { startNatsServer, type StartNatsServerOptions } from "./nats-server.js";
 import { startNatsCluster, type NatsClusterHandle } from "./nats-cluster.js";
 import { spawnJobtally, waitFor, type ChildHandle } from "./processes.js";
 import { freeLoopbackPort } from "../../shared/process/child.js";
@@ -34,6 +34,12 @@ export interface PipelineOptions {
    * node's URL and `--stream-replicas 3`.
    */
   natsCluster?: boolean;
+  /** Options of the single nats-server (auth, TLS: `config` and `scheme`). */
+  natsServer?: StartNatsServerOptions;
+  /** Extra environment per service (credentials, TLS files), beside LOG_LEVEL. */
+  env?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Keep every line each service logs, not only the tail (`ChildHandle.allLogs()`). */
+  keepAllLogs?: boolean;
 }
 
 /** What every test may do to NATS, whether one server or a cluster (for a cluster: every node). */
@@ -61,6 +67,8 @@ export interface JobSpecInput {
   podFailurePolicy?: V1PodFailurePolicy;
   /** `spec.template.spec.restartPolicy`. @default "Never" */
   restartPolicy?: "Never" | "OnFailure";
+  /** Further `spec` fields (backoffLimitPerIndex, successPolicy, podReplacementPolicy, ...), merged last. */
+  extraSpec?: Partial<V1JobSpec>;
 }
 
 export interface Pipeline<Nats extends NatsHandle = NatsHandle> {
@@ -94,19 +102,19 @@ export function isFinished(job: V1Job): "Complete" | "Failed" | null {
   return null;
 }
 
-async function startNats(cluster: boolean): Promise<{ handle: NatsHandle; urls: string; replicas: number }> {
+async function startNats(cluster: boolean, server: StartNatsServerOptions = {}): Promise<{ handle: NatsHandle; urls: string; replicas: number }> {
   if (cluster) {
     const handle = await startNatsCluster({ size: 3 });
     return { handle, urls: handle.urls, replicas: 3 };
   }
-  const handle = await startNatsServer();
+  const handle = await startNatsServer(server);
   return { handle, urls: handle.url, replicas: 1 };
 }
 
 export function startPipeline(opts: PipelineOptions & { natsCluster: true }): Promise<Pipeline<NatsClusterHandle>>;
 export function startPipeline(opts?: PipelineOptions): Promise<Pipeline>;
 export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipeline> {
-  const { handle: nats, urls: natsUrls, replicas } = await startNats(opts.natsCluster ?? false);
+  const { handle: nats, urls: natsUrls, replicas } = await startNats(opts.natsCluster ?? false, opts.natsServer);
   let env: KubeEnv;
   try {
     env = await acquireKubeEnv({ namespacePrefix: "jt-e2e" });
@@ -151,7 +159,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   const retired: ChildHandle[] = [];
   const start = (name: ServiceName): void => {
     if (services[name]) retired.push(services[name]);
-    services[name] = spawnJobtally(args[name], { name, env: { LOG_LEVEL: process.env.JOBTALLY_TEST_LOG_LEVEL ?? "info" } });
+    services[name] = spawnJobtally(args[name], { name, keepAllLogs: opts.keepAllLogs, env: { LOG_LEVEL: process.env.JOBTALLY_TEST_LOG_LEVEL ?? "info", ...opts.env?.[name] } });
   };
   for (const name of ["kubelet-sim", "finalizer-remover", "counter", "watcher"] as ServiceName[]) start(name);
 
@@ -164,7 +172,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
     services,
     start,
     replica(name, replicaName, extraFlags = [], extraEnv = {}) {
-      const h = spawnJobtally([...args[name], ...extraFlags], { name: replicaName, env: { LOG_LEVEL: process.env.JOBTALLY_TEST_LOG_LEVEL ?? "info", ...extraEnv } });
+      const h = spawnJobtally([...args[name], ...extraFlags], { name: replicaName, keepAllLogs: opts.keepAllLogs, env: { LOG_LEVEL: process.env.JOBTALLY_TEST_LOG_LEVEL ?? "info", ...opts.env?.[name], ...extraEnv } });
       extras.push(h);
       return h;
     },
@@ -187,6 +195,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
           suspend: spec.suspend ?? false,
           ...(spec.managedBy === null ? {} : { managedBy: spec.managedBy ?? DEFAULT_MANAGED_BY }),
           ...(spec.podFailurePolicy ? { podFailurePolicy: spec.podFailurePolicy } : {}),
+          ...spec.extraSpec,
           template: {
             metadata: { annotations: spec.podAnnotations },
             spec: { restartPolicy: spec.restartPolicy ?? "Never", containers: [{ name: "work", image: "busybox:1.36", command: ["sh", "-c", "true"] }] },

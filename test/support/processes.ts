@@ -17,6 +17,8 @@ export interface ChildHandle {
   name: string;
   /** The last ~64 KB of stdout+stderr, interleaved as received. */
   logs(): string;
+  /** Everything it wrote, when spawned with `keepAllLogs` (else the same as `logs()`). */
+  allLogs(): string;
   /** Sends `signal` (SIGTERM by default) and waits for the process to exit; a no-op once exited. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Resolves with the exit code (null when killed by a signal). */
@@ -41,7 +43,7 @@ function installExitHook(): void {
   });
 }
 
-export function spawnJobtally(args: string[], opts: { env?: Record<string, string>; name: string }): ChildHandle {
+export function spawnJobtally(args: string[], opts: { env?: Record<string, string>; name: string; keepAllLogs?: boolean }): ChildHandle {
   installExitHook();
   const proc = spawn(process.execPath, [JOBTALLY_BIN, ...args], {
     env: { ...process.env, ...opts.env },
@@ -49,7 +51,9 @@ export function spawnJobtally(args: string[], opts: { env?: Record<string, strin
   });
   alive.add(proc);
   let tail = "";
+  const all: string[] = [];
   const append = (chunk: Buffer): void => {
+    if (opts.keepAllLogs) all.push(chunk.toString("utf8"));
     tail += chunk.toString("utf8");
     if (tail.length > LOG_TAIL_BYTES * 2) tail = tail.slice(-LOG_TAIL_BYTES);
   };
@@ -71,6 +75,7 @@ export function spawnJobtally(args: string[], opts: { env?: Record<string, strin
     proc,
     name: opts.name,
     logs: () => tail.slice(-LOG_TAIL_BYTES),
+    allLogs: () => (opts.keepAllLogs ? all.join("") : tail.slice(-LOG_TAIL_BYTES)),
     exited,
     async kill(signal: NodeJS.Signals = "SIGTERM") {
       if (hasExited()) {

@@ -6,6 +6,7 @@ export * from "./conditions.js";
 export { isPastActiveDeadline, remainingDeadlineMs } from "./deadline.js";
 export { EMPTY_BACKOFF, nextBackoffRecord, remainingBackoffMs } from "./failure-backoff.js";
 export * from "./job-spec.js";
+export * from "./backoff-limit-per-index.js";
 export { activePodsForRemoval, firstPendingIndexes, planManagePods, type ManageInput, type ManageResult } from "./manage-pods.js";
 export * from "./pod-classification.js";
 export * from "./pod-template.js";
@@ -18,6 +19,7 @@ export {
 } from "./pod-failure-policy.js";
 export { pastBackoffLimitOnFailure } from "./restart-backoff.js";
 export * from "./slow-start.js";
+export { matchSucceededIndexesRule, matchSuccessPolicy, REASON_SUCCESS_POLICY } from "./success-policy.js";
 export { isSameStatus, onlyProgressChanged } from "./status-equality.js";
 export { formatTime, toMs, wireTime } from "./time.js";
 export { planTracking, sortPodsForTracking, type FinishingKind, type TrackingInput, type TrackingResult } from "./tracking.js";

@@ -43,3 +43,19 @@ export function isJobSuspended(job: V1Job): boolean {
 export function isOnlyReplaceFailedPods(job: V1Job): boolean {
   return job.spec?.podReplacementPolicy === "Failed" || job.spec?.podFailurePolicy !== undefined;
 }
+
+/** In-tree `hasBackoffLimitPerIndex` (the feature is GA since 1.33): `spec.backoffLimitPerIndex` set. */
+export function hasBackoffLimitPerIndex(job: V1Job): boolean {
+  const limit = job.spec?.backoffLimitPerIndex;
+  return limit !== undefined && limit !== null;
+}
+
+/** `spec.backoffLimitPerIndex`, or null when unset. */
+export function backoffLimitPerIndexOf(job: V1Job): number | null {
+  return job.spec?.backoffLimitPerIndex ?? null;
+}
+
+/** `spec.maxFailedIndexes`, or null when unset. */
+export function maxFailedIndexesOf(job: V1Job): number | null {
+  return job.spec?.maxFailedIndexes ?? null;
+}

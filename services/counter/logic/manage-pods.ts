@@ -12,6 +12,7 @@ import type { PlannedCreation, PlannedDeletion } from "./types.js";
 import { OrderedIntervals } from "./completed-indexes.js";
 import { compareForRemoval } from "./pod-classification.js";
 import { buildPodForCreation, newPodName } from "./pod-template.js";
+import { creatableIndexes } from "./backoff-limit-per-index.js";
 import { completionsOf, isIndexedJob, isJobSuspended, parallelismOf } from "./job-spec.js";
 
 export interface ManageInput {
@@ -37,6 +38,18 @@ export interface ManageInput {
   /** Every Pod name in use (view and in flight), to keep new names unique. */
   takenNames: ReadonlySet<string>;
   random: () => number;
+  /** Indexed Jobs with backoffLimitPerIndex: `status.failedIndexes` as this sync computed it (never re-created). */
+  failedIndexes?: OrderedIntervals;
+  /**
+   * backoffLimitPerIndex: each index waits its own backoff (`remainingMs`, instead of the Job-wide
+   * `backoffRemainingMs`), and each new Pod carries its index's failure counts as annotations.
+   */
+  perIndex?: PerIndexCreation;
+}
+
+export interface PerIndexCreation {
+  remainingMs(index: number): number;
+  failureCounts(index: number): { failureCount: number; ignoredFailureCount: number };
 }
 
 /** The smallest share of the cap on creations in flight a Job takes (unless it wants fewer). */
@@ -172,7 +185,14 @@ export function planManagePods(input: ManageInput): ManageResult {
     const inFlightIndexes = [...input.creationsInFlight.values()].map((c) => c.index).filter((ix): ix is number => ix !== null);
     let nonPending = input.succeededIndexes.withIndexes([...activeIndexes, ...inFlightIndexes]);
     if (input.onlyReplaceFailed) nonPending = nonPending.withIndexes(input.terminatingIndexes);
+    if (input.failedIndexes) nonPending = nonPending.merge(input.failedIndexes);
     indexes = firstPendingIndexes(nonPending, diff, completions ?? 0);
+    if (input.perIndex) {
+      // In-tree `getPodCreationInfoForIndependentIndexes`: only the indexes whose own backoff passed.
+      const creatable = creatableIndexes(indexes as number[], (ix) => input.perIndex?.remainingMs(ix) ?? 0);
+      indexes = creatable.now;
+      if (creatable.waitMs !== null) result.requeueAfterMs = creatable.waitMs;
+    }
   }
 
   const taken = new Set(input.takenNames);
@@ -180,7 +200,8 @@ export function planManagePods(input: ManageInput): ManageResult {
   for (const index of indexes) {
     const name = newPodName(jobName, index, input.random, taken);
     taken.add(name);
-    result.creations.push({ name, index, pod: buildPodForCreation(job, name, index) });
+    const counts = index !== null && input.perIndex ? input.perIndex.failureCounts(index) : undefined;
+    result.creations.push({ name, index, pod: buildPodForCreation(job, name, index, counts) });
   }
   active += result.creations.length;
   result.active = active + inFlight;

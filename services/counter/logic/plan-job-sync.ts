@@ -15,8 +15,15 @@
  *
  * `podFailurePolicy` (pod-failure-policy.ts) decides per failed Pod: FailJob fails the Job
  * (FailureTarget, then Failed, reason PodFailurePolicy), Ignore removes the finalizer without
- * listing the UID, Count (and no match) is the default. FailIndex is matched but handled as Count
- * until `backoffLimitPerIndex` exists here.
+ * listing the UID, Count (and no match) is the default; FailIndex fails the Pod's index.
+ *
+ * `successPolicy` (success-policy.ts): SuccessCriteriaMet (reason SuccessPolicy) once the rule's
+ * indexes succeeded; the remaining Pods are deleted with their finalizer removed first (not
+ * failures, as in-tree removes their finalizers in the same sync), then Complete.
+ *
+ * `backoffLimitPerIndex` (backoff-limit-per-index.ts): failed indexes in `status.failedIndexes`,
+ * `FailedIndexes` / `MaxFailedIndexesExceeded`, a backoff per index, and the last failed Pod of a
+ * retried index kept (finalizer held, not listed) until its replacement shows in the view.
  */
 import type { V1Job, V1JobStatus } from "@kubernetes/client-node";
 import type { PodView } from "../../../shared/view/records.js";
@@ -26,9 +33,21 @@ import { CONDITION, MESSAGE, REASON, ensureConditionStatus, findCondition, isJob
 import { isPastActiveDeadline, remainingDeadlineMs } from "./deadline.js";
 import { EMPTY_BACKOFF, nextBackoffRecord, remainingBackoffMs } from "./failure-backoff.js";
 import {
+  calculateFailedIndexes,
+  MESSAGE_FAILED_INDEXES,
+  MESSAGE_MAX_FAILED_INDEXES_EXCEEDED,
+  newIndexFailureCounts,
+  podsWithDelayedDeletionPerIndex,
+  REASON_FAILED_INDEXES,
+  REASON_MAX_FAILED_INDEXES_EXCEEDED,
+  remainingTimePerIndexMs,
+} from "./backoff-limit-per-index.js";
+import {
   backoffLimitOf,
   completionsOf,
+  hasBackoffLimitPerIndex,
   hasKnownCompletionMode,
+  maxFailedIndexesOf,
   isIndexedJob,
   isJobSuspended,
   isOnlyReplaceFailedPods,
@@ -36,6 +55,7 @@ import {
 import { planManagePods, toDeletion } from "./manage-pods.js";
 import { failJobMessage, matchPodFailurePolicy, REASON_POD_FAILURE_POLICY } from "./pod-failure-policy.js";
 import { pastBackoffLimitOnFailure } from "./restart-backoff.js";
+import { matchSuccessPolicy, REASON_SUCCESS_POLICY } from "./success-policy.js";
 import {
   holdsFinalizer,
   isPodActive,
@@ -130,6 +150,26 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
     succeeded = succeededIndexes.total();
   }
 
+  // backoffLimitPerIndex (in-tree: computed with the succeeded indexes): the failed indexes, and
+  // the failed Pod of each retried index whose finalizer waits for the replacement to exist.
+  const perIndex = isIndexed && hasBackoffLimitPerIndex(job);
+  let failedIndexes: OrderedIntervals | null = null;
+  let delayedPerIndex = new Map<number, PodView>();
+  if (perIndex) {
+    failedIndexes = calculateFailedIndexes(job, pods, onlyReplaceFailed);
+    delayedPerIndex = podsWithDelayedDeletionPerIndex({
+      job,
+      pods,
+      succeededIndexes,
+      failedIndexes,
+      activeIndexes: new Set(activeVisible.map((p) => validCompletionIndex(p, completions)).filter((ix): ix is number => ix !== null)),
+      onlyReplaceFailed,
+      excluded: new Set([...removalsInFlight, ...listed]),
+      nowMs: now,
+    });
+  }
+  const delayedRemoval = new Set([...delayedPerIndex.values()].map((p) => p.uid));
+
   // What this sync observes for the first time, for the replacement backoff.
   const observed = planTracking({
     pods,
@@ -144,6 +184,7 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
     deletionsInFlight,
     maxUncountedPods: options.maxUncountedPods,
     podFailurePolicy,
+    delayedRemoval,
   });
   const firstOfNewIndexes = isIndexed ? firstPodPerNewIndex(pods, prevSucceededIndexes, succeededIndexes, completions, lists.failed) : [];
   let backoff = nextBackoffRecord(
@@ -177,6 +218,19 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
     const deadlineLeft = remainingDeadlineMs(job, now);
     if (deadlineLeft !== null) requeueAfterMs = deadlineLeft;
   }
+  if (finishing === null && failedIndexes !== null) {
+    const maxFailed = maxFailedIndexesOf(job);
+    if (maxFailed !== null && failedIndexes.total() > maxFailed) {
+      finishing = { kind: "failure", reason: REASON_MAX_FAILED_INDEXES_EXCEEDED, message: MESSAGE_MAX_FAILED_INDEXES_EXCEEDED, isNew: true };
+    } else if (failedIndexes.total() > 0 && failedIndexes.total() + succeededIndexes.total() >= (completions ?? 0)) {
+      finishing = { kind: "failure", reason: REASON_FAILED_INDEXES, message: MESSAGE_FAILED_INDEXES, isNew: true };
+    }
+  }
+  // In-tree: the successPolicy is looked at last, for Indexed Jobs heading nowhere else yet.
+  if (finishing === null && isIndexed) {
+    const matched = matchSuccessPolicy(job.spec?.successPolicy, completions ?? 0, succeededIndexes);
+    if (matched !== null) finishing = { kind: "success", reason: REASON_SUCCESS_POLICY, message: matched, isNew: true };
+  }
 
   let deletions: PlannedDeletion[] = [];
   let creations: SyncPlan["creations"] = [];
@@ -201,7 +255,17 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
         terminating,
         terminatingIndexes: pods.filter(isPodTerminating).map((p) => p.completionIndex).filter((ix): ix is number => ix !== null),
         onlyReplaceFailed,
-        backoffRemainingMs: remainingBackoffMs(backoff, now, options.podFailureBackoffBaseMs, options.podFailureBackoffMaxMs),
+        // With backoffLimitPerIndex each index waits its own backoff instead (in-tree manageJob).
+        backoffRemainingMs: perIndex ? 0 : remainingBackoffMs(backoff, now, options.podFailureBackoffBaseMs, options.podFailureBackoffMaxMs),
+        ...(failedIndexes !== null
+          ? {
+              failedIndexes,
+              perIndex: {
+                remainingMs: (ix: number) => remainingTimePerIndexMs(delayedPerIndex.get(ix), now, options.podFailureBackoffBaseMs, options.podFailureBackoffMaxMs),
+                failureCounts: (ix: number) => newIndexFailureCounts(job, delayedPerIndex.get(ix)),
+              },
+            }
+          : {}),
         maxPodCreationsPerSync: options.maxPodCreationsPerSync,
         creationAllowance: snapshot.creationAllowance ?? Number.POSITIVE_INFINITY,
         slowStartLimit: snapshot.slowStartLimit,
@@ -244,6 +308,7 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
     deletionsInFlight,
     maxUncountedPods: options.maxUncountedPods,
     podFailurePolicy,
+    delayedRemoval,
   });
   const counted = [...tracking.countedSucceeded, ...tracking.countedFailed];
   // Counters never decrease (the API server rejects it).
@@ -253,6 +318,7 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
   status.failed = (current.failed ?? 0) + tracking.countedFailed.length;
   status.uncountedTerminatedPods = { succeeded: tracking.lists.succeeded, failed: tracking.lists.failed };
   if (isIndexed) status.completedIndexes = succeededIndexes.format();
+  if (failedIndexes !== null) status.failedIndexes = failedIndexes.format();
   // Under slow start (a creation was rejected lately) a creation in flight may never exist: only
   // the Pods the view shows are reported active, as in-tree never reports a rejected Pod.
   const creationsUncertain = snapshot.slowStartLimit !== undefined && Number.isFinite(snapshot.slowStartLimit);

@@ -32,9 +32,9 @@ export const REASON_POD_FAILURE_POLICY = "PodFailurePolicy";
 const NO_MATCH: PodFailurePolicyMatch = { action: null, ruleIndex: null, countFailed: true, jobFailureMessage: null };
 
 /**
- * In-tree `matchPodFailurePolicy`. FailIndex matches as in-tree (counted), but acting on it needs
- * `backoffLimitPerIndex`, which jobtally does not implement yet (the API server accepts FailIndex
- * only together with it), so the plan treats it as Count.
+ * In-tree `matchPodFailurePolicy`. FailIndex matches as in-tree (counted); the index it fails is
+ * decided by `isIndexFailed` (backoff-limit-per-index.ts; the API server accepts FailIndex only
+ * together with backoffLimitPerIndex).
  */
 export function matchPodFailurePolicy(policy: V1PodFailurePolicy | null | undefined, pod: PodView): PodFailurePolicyMatch {
   if (!policy) return NO_MATCH;

@@ -7,6 +7,8 @@
 import type { V1Container, V1Job, V1OwnerReference, V1Pod } from "@kubernetes/client-node";
 import {
   COMPLETION_INDEX_KEY,
+  INDEX_FAILURE_COUNT_KEY,
+  INDEX_IGNORED_FAILURE_COUNT_KEY,
   JOB_TRACKING_FINALIZER,
   LABEL_CONTROLLER_UID,
   LABEL_JOB_NAME,
@@ -74,9 +76,15 @@ export function controllerRef(job: V1Job): V1OwnerReference {
  * Job's selector labels, finalizers gain the tracking finalizer, Indexed Pods gain the index label,
  * annotation, `JOB_COMPLETION_INDEX` env in every (init) container (a downward-API reference to
  * the label, as in-tree with PodIndexLabel) and the hostname `<job>-<index>` (in-tree sets it
- * unconditionally; it only resolves in DNS when the template also sets a subdomain).
+ * unconditionally; it only resolves in DNS when the template also sets a subdomain); with
+ * backoffLimitPerIndex also the index failure count annotations (`indexFailureCounts`).
  */
-export function buildPodForCreation(job: V1Job, name: string, index: number | null): V1Pod {
+export function buildPodForCreation(
+  job: V1Job,
+  name: string,
+  index: number | null,
+  indexFailureCounts?: { failureCount: number; ignoredFailureCount: number },
+): V1Pod {
   const template = structuredClone(job.spec?.template ?? {});
   const jobName = job.metadata?.name ?? "";
   const jobUID = job.metadata?.uid ?? "";
@@ -97,6 +105,12 @@ export function buildPodForCreation(job: V1Job, name: string, index: number | nu
     spec.initContainers = spec.initContainers?.map(withCompletionIndexEnv);
     spec.containers = (spec.containers ?? []).map(withCompletionIndexEnv);
     spec.hostname = `${jobName}-${index}`;
+    // In-tree `addIndexFailureCountAnnotation` (backoffLimitPerIndex): the count always, the
+    // ignored count only when above 0.
+    if (indexFailureCounts) {
+      annotations[INDEX_FAILURE_COUNT_KEY] = String(indexFailureCounts.failureCount);
+      if (indexFailureCounts.ignoredFailureCount > 0) annotations[INDEX_IGNORED_FAILURE_COUNT_KEY] = String(indexFailureCounts.ignoredFailureCount);
+    }
   }
   const pod: V1Pod = {
     apiVersion: "v1",

@@ -34,6 +34,11 @@ export interface TrackingInput {
   maxUncountedPods: number;
   /** `spec.podFailurePolicy`: a failure an Ignore rule matches loses its finalizer unlisted. */
   podFailurePolicy?: V1PodFailurePolicy | null;
+  /**
+   * backoffLimitPerIndex: failed Pods whose finalizer stays until their index's replacement exists
+   * (in-tree `podsWithDelayedDeletionPerIndex`); not listed, so not counted, while the Job runs.
+   */
+  delayedRemoval?: ReadonlySet<string>;
 }
 
 export interface TrackingResult {
@@ -96,7 +101,9 @@ export function planTracking(input: TrackingInput): TrackingResult {
     // a previous sync"): a removal in flight is neither re-planned nor a reason to list again.
     if (!holdsFinalizer(pod) || input.removalsInFlight.has(pod.uid)) continue;
     const considerFailed = isPodFailed(pod, input.onlyReplaceFailed);
-    const canRemove = input.jobDeleting || input.finishing !== null || isPodSucceeded(pod) || considerFailed;
+    // In-tree `canRemoveFinalizer`.
+    const finishingOrDeleting = input.jobDeleting || input.finishing !== null;
+    const canRemove = finishingOrDeleting || isPodSucceeded(pod) || (considerFailed && !input.delayedRemoval?.has(pod.uid));
     if (!canRemove) continue;
 
     // Listed already (perhaps under the other phase, after a flip): never listed twice, and

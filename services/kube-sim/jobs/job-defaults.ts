@@ -20,7 +20,8 @@ export function prepareJobForCreate(job: KubeObject): void {
   job.metadata.generation = 1;
   defaultJobCompletions(spec);
   spec.parallelism ??= 1;
-  spec.backoffLimit ??= 6;
+  // pkg/apis/batch/v1/defaults.go: with backoffLimitPerIndex the Job-wide limit is effectively off.
+  spec.backoffLimit ??= spec.backoffLimitPerIndex !== undefined && spec.backoffLimitPerIndex !== null ? 2_147_483_647 : 6;
   spec.completionMode ??= "NonIndexed";
   spec.suspend ??= false;
   spec.podReplacementPolicy ??= spec.podFailurePolicy ? "Failed" : "TerminatingOrFailed";

@@ -4,7 +4,7 @@
  */
 import type { FieldError } from "../errors.js";
 import { jsonEqual, type KubeObject } from "../object.js";
-import { parseIndexIntervals } from "./completed-indexes.js";
+import { parseIndexIntervals, validateIndexesFormat } from "./completed-indexes.js";
 
 interface Condition {
   type?: string;
@@ -35,6 +35,14 @@ export function validateJobCreate(job: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
   const spec = specOf(job);
   for (const f of ["parallelism", "completions", "backoffLimit"]) nonNegative(errs, spec[f], `spec.${f}`);
+  errs.push(...validateBackoffLimitPerIndex(spec));
+  if (present(spec.successPolicy)) {
+    if (spec.completionMode !== "Indexed") {
+      errs.push({ type: "FieldValueInvalid", field: "spec.successPolicy", value: spec.successPolicy, detail: "requires indexed completion mode" });
+    } else {
+      errs.push(...validateSuccessPolicy(spec));
+    }
+  }
   const ads = spec.activeDeadlineSeconds;
   if (typeof ads === "number" && ads <= 0) errs.push({ type: "FieldValueInvalid", field: "spec.activeDeadlineSeconds", value: ads, detail: "must be greater than 0" });
   if (spec.completionMode !== "NonIndexed" && spec.completionMode !== "Indexed") {
@@ -75,6 +83,104 @@ export function validateJobCreate(job: KubeObject): FieldError[] {
       }
     }
   }
+  return errs;
+}
+
+/** `validateJobSpec` (1.33): backoffLimitPerIndex and maxFailedIndexes. */
+const MAX_FAILED_INDEXES_FOR_INDEXED_JOB = 100_000;
+const COMPLETIONS_SOFT_LIMIT = 100_000;
+const PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS = 10_000;
+const MAX_FAILED_INDEXES_LIMIT_FOR_HIGH_COMPLETIONS = 10_000;
+
+const present = (v: unknown): boolean => v !== undefined && v !== null;
+
+function validateBackoffLimitPerIndex(spec: Record<string, unknown>): FieldError[] {
+  const errs: FieldError[] = [];
+  const perIndex = spec.backoffLimitPerIndex;
+  const maxFailed = spec.maxFailedIndexes;
+  const completions = spec.completions;
+  const parallelism = spec.parallelism;
+  nonNegative(errs, perIndex, "spec.backoffLimitPerIndex");
+  if (present(maxFailed)) {
+    nonNegative(errs, maxFailed, "spec.maxFailedIndexes");
+    if (!present(perIndex)) errs.push({ type: "FieldValueRequired", field: "spec.backoffLimitPerIndex", detail: "when maxFailedIndexes is specified" });
+  }
+  if (spec.completionMode === "Indexed") {
+    if (typeof completions === "number" && typeof maxFailed === "number" && maxFailed > completions) {
+      errs.push({ type: "FieldValueInvalid", field: "spec.maxFailedIndexes", value: maxFailed, detail: "must be less than or equal to completions" });
+    }
+    if (typeof maxFailed === "number" && maxFailed > MAX_FAILED_INDEXES_FOR_INDEXED_JOB) {
+      errs.push({ type: "FieldValueInvalid", field: "spec.maxFailedIndexes", value: maxFailed, detail: `must be less than or equal to ${MAX_FAILED_INDEXES_FOR_INDEXED_JOB}` });
+    }
+    if (typeof completions === "number" && completions > COMPLETIONS_SOFT_LIMIT && present(perIndex)) {
+      if (!present(maxFailed)) errs.push({ type: "FieldValueRequired", field: "spec.maxFailedIndexes", detail: `must be specified when completions is above ${COMPLETIONS_SOFT_LIMIT}` });
+      if (typeof parallelism === "number" && parallelism > PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS) {
+        errs.push({
+          type: "FieldValueInvalid",
+          field: "spec.parallelism",
+          value: parallelism,
+          detail: `must be less than or equal to ${PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS} when completions are above ${COMPLETIONS_SOFT_LIMIT} and used with backoff limit per index`,
+        });
+      }
+      if (typeof maxFailed === "number" && maxFailed > MAX_FAILED_INDEXES_LIMIT_FOR_HIGH_COMPLETIONS) {
+        errs.push({
+          type: "FieldValueInvalid",
+          field: "spec.maxFailedIndexes",
+          value: maxFailed,
+          detail: `must be less than or equal to ${MAX_FAILED_INDEXES_LIMIT_FOR_HIGH_COMPLETIONS} when completions are above ${COMPLETIONS_SOFT_LIMIT} and used with backoff limit per index`,
+        });
+      }
+    }
+  } else {
+    if (present(perIndex)) errs.push({ type: "FieldValueInvalid", field: "spec.backoffLimitPerIndex", value: perIndex, detail: "requires indexed completion mode" });
+    if (present(maxFailed)) errs.push({ type: "FieldValueInvalid", field: "spec.maxFailedIndexes", value: maxFailed, detail: "requires indexed completion mode" });
+  }
+  return errs;
+}
+
+const MAX_SUCCESS_POLICY_RULES = 20;
+const MAX_SUCCEEDED_INDEXES_LENGTH = 64 * 1024;
+
+/** `validateSuccessPolicy` / `validateSuccessPolicyRule` (1.33). */
+function validateSuccessPolicy(spec: Record<string, unknown>): FieldError[] {
+  const errs: FieldError[] = [];
+  const policy = isObject(spec.successPolicy) ? spec.successPolicy : {};
+  const rules = Array.isArray(policy.rules) ? (policy.rules as unknown[]) : [];
+  const rulesPath = "spec.successPolicy.rules";
+  if (rules.length === 0) errs.push({ type: "FieldValueRequired", field: rulesPath, detail: "at least one rules must be specified when the successPolicy is specified" });
+  if (rules.length > MAX_SUCCESS_POLICY_RULES) errs.push(tooMany(rulesPath, rules.length, MAX_SUCCESS_POLICY_RULES));
+  const completions = typeof spec.completions === "number" ? spec.completions : 0;
+  rules.forEach((raw, i) => {
+    const path = `${rulesPath}[${i}]`;
+    const rule = isObject(raw) ? raw : {};
+    const indexes = rule.succeededIndexes;
+    const count = rule.succeededCount;
+    if (!present(indexes) && !present(count)) errs.push({ type: "FieldValueRequired", field: path, detail: "at least one of succeededCount or succeededIndexes must be specified" });
+    let total = 0;
+    if (present(indexes)) {
+      const text = String(indexes);
+      if (text.length > MAX_SUCCEEDED_INDEXES_LENGTH) {
+        errs.push({ type: "FieldValueInvalid", field: `${path}.succeededIndexes`, omitValue: true, detail: `may not be more than ${MAX_SUCCEEDED_INDEXES_LENGTH} bytes` });
+      }
+      const parsed = validateIndexesFormat(text, completions);
+      if ("error" in parsed) errs.push({ type: "FieldValueInvalid", field: `${path}.succeededIndexes`, value: text, detail: `error parsing succeededIndexes: ${parsed.error}` });
+      else total = parsed.total;
+    }
+    if (typeof count === "number") {
+      nonNegative(errs, count, `${path}.succeededCount`);
+      if (count > completions) {
+        errs.push({ type: "FieldValueInvalid", field: `${path}.succeededCount`, value: count, detail: `must be less than or equal to ${completions} (the number of specified completions)` });
+      }
+      if (present(indexes) && count > total) {
+        errs.push({
+          type: "FieldValueInvalid",
+          field: `${path}.succeededCount`,
+          value: count,
+          detail: `must be less than or equal to ${total} (the number of indexes in the specified succeededIndexes field)`,
+        });
+      }
+    }
+  });
   return errs;
 }
 
@@ -227,8 +333,8 @@ export function validateJobUpdate(next: KubeObject, old: KubeObject): FieldError
   const errs: FieldError[] = [];
   const a = specOf(next);
   const b = specOf(old);
-  for (const f of ["managedBy", "completions", "selector", "completionMode", "template", "podFailurePolicy", "backoffLimitPerIndex"]) {
-    if (!jsonEqual(a[f], b[f])) errs.push({ type: "FieldValueInvalid", field: `spec.${f}`, value: a[f], detail: "field is immutable", omitValue: f === "template" || f === "selector" || f === "podFailurePolicy" });
+  for (const f of ["managedBy", "completions", "selector", "completionMode", "template", "podFailurePolicy", "backoffLimitPerIndex", "successPolicy"]) {
+    if (!jsonEqual(a[f], b[f])) errs.push({ type: "FieldValueInvalid", field: `spec.${f}`, value: a[f], detail: "field is immutable", omitValue: f === "template" || f === "selector" || f === "podFailurePolicy" || f === "successPolicy" });
   }
   for (const f of ["parallelism", "backoffLimit"]) nonNegative(errs, a[f], `spec.${f}`);
   return errs;
@@ -284,6 +390,21 @@ export function validateJobStatusUpdate(next: KubeObject, old: KubeObject): Fiel
     if (st !== undefined && Date.parse(ct) < Date.parse(st)) errs.push({ type: "FieldValueInvalid", field: "status.completionTime", value: ct, detail: "completionTime cannot be set before startTime" });
   } else if (o.completionTime !== undefined) {
     errs.push({ type: "FieldValueInvalid", field: "status.completionTime", value: null, detail: "completionTime cannot be mutated" });
+  }
+  const scm = hasTrue(next, "SuccessCriteriaMet");
+  if (scm && failed) errs.push({ type: "FieldValueInvalid", field: "status.conditions", omitValue: true, detail: "cannot set SuccessCriteriaMet=True and Failed=true conditions" });
+  if (scm && hasTrue(next, "FailureTarget")) {
+    errs.push({ type: "FieldValueInvalid", field: "status.conditions", omitValue: true, detail: "cannot set SuccessCriteriaMet=True and FailureTarget=true conditions" });
+  }
+  const fi = s.failedIndexes;
+  if (fi !== undefined && fi !== null) {
+    const spec = specOf(next);
+    if (!present(spec.backoffLimitPerIndex)) {
+      errs.push({ type: "FieldValueInvalid", field: "status.failedIndexes", value: fi, detail: "cannot set non-null failedIndexes when backoffLimitPerIndex is null" });
+    } else {
+      const parsed = validateIndexesFormat(String(fi), (spec.completions as number | undefined) ?? 0);
+      if ("error" in parsed) errs.push({ type: "FieldValueInvalid", field: "status.failedIndexes", value: fi, detail: `error parsing failedIndexes: ${parsed.error}` });
+    }
   }
   const ci = s.completedIndexes;
   if (ci !== undefined && ci !== "") {

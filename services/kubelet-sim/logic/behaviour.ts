@@ -13,6 +13,20 @@ export const ANNOTATION_DURATION_MS = `${ANNOTATION_PREFIX}duration-ms`;
 export const ANNOTATION_EXIT_CODE = `${ANNOTATION_PREFIX}exit-code`;
 export const ANNOTATION_FAIL_PROBABILITY = `${ANNOTATION_PREFIX}fail-probability`;
 /**
+ * `<index>=<code>,...`, e.g. `1=3,4=42`: an Indexed Job Pod whose completion index is listed exits
+ * with that code (before `exit-code`), so one template can fail some indexes and not others.
+ */
+export const ANNOTATION_EXIT_CODE_BY_INDEX = `${ANNOTATION_PREFIX}exit-code-by-index`;
+/**
+ * Milliseconds a running Pod takes to shut down once deleted (its containers' graceful
+ * termination): it stays Running with a deletionTimestamp (terminating) that long before it is
+ * killed. Absent: 0 (killed at once).
+ */
+export const ANNOTATION_TERMINATION_GRACE_MS = `${ANNOTATION_PREFIX}termination-grace-ms`;
+/** `<index>=<ms>,...`: how long an Indexed Job Pod of a listed index runs (before `duration-ms`). */
+export const ANNOTATION_DURATION_MS_BY_INDEX = `${ANNOTATION_PREFIX}duration-ms-by-index`;
+const COMPLETION_INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index";
+/**
  * `<Type>[:<Reason>]`, e.g. `DisruptionTarget:PreemptionByScheduler`: the Pod ends Failed with
  * this condition (status True), its container killed (exit code 137 unless `exit-code` names
  * another non-zero one).
@@ -58,6 +72,8 @@ export interface PodBehaviour {
   failureCondition: FailureCondition | null;
   /** Container restarts before the last run (restartPolicy OnFailure / Always only). */
   restarts: number;
+  /** How long a deleted running Pod stays terminating before it is killed. */
+  terminationGraceMs: number;
   /** Annotations that were present but unusable (ignored, defaults used instead). */
   problems: string[];
 }
@@ -85,13 +101,13 @@ export function podBehaviour(pod: PodIdentity, d: BehaviourDefaults): PodBehavio
   const problems: string[] = [];
   const a = pod.annotations;
 
-  let durationMs = parseNonNegativeInt(a[ANNOTATION_DURATION_MS], Number.MAX_SAFE_INTEGER);
+  let durationMs = valueForIndex(a, ANNOTATION_DURATION_MS_BY_INDEX, Number.MAX_SAFE_INTEGER, problems) ?? parseNonNegativeInt(a[ANNOTATION_DURATION_MS], Number.MAX_SAFE_INTEGER);
   if (durationMs === null) {
     if (a[ANNOTATION_DURATION_MS] !== undefined) problems.push(`${ANNOTATION_DURATION_MS}="${a[ANNOTATION_DURATION_MS]}" is not a non-negative integer`);
     durationMs = d.durationMs + Math.floor(uniformFor(d.seed, `${key}#duration`) * d.durationJitterMs);
   }
 
-  let exitCode = parseNonNegativeInt(a[ANNOTATION_EXIT_CODE], 255);
+  let exitCode = valueForIndex(a, ANNOTATION_EXIT_CODE_BY_INDEX, 255, problems) ?? parseNonNegativeInt(a[ANNOTATION_EXIT_CODE], 255);
   if (exitCode === null) {
     if (a[ANNOTATION_EXIT_CODE] !== undefined) problems.push(`${ANNOTATION_EXIT_CODE}="${a[ANNOTATION_EXIT_CODE]}" is not an exit code 0-255`);
     let p = parseProbability(a[ANNOTATION_FAIL_PROBABILITY]);
@@ -116,7 +132,30 @@ export function podBehaviour(pod: PodIdentity, d: BehaviourDefaults): PodBehavio
     restarts = 0;
   }
 
-  return { startDelayMs: d.startDelayMs, durationMs, exitCode, failureCondition, restarts, problems };
+  let terminationGraceMs = parseNonNegativeInt(a[ANNOTATION_TERMINATION_GRACE_MS], Number.MAX_SAFE_INTEGER);
+  if (terminationGraceMs === null) {
+    if (a[ANNOTATION_TERMINATION_GRACE_MS] !== undefined) problems.push(`${ANNOTATION_TERMINATION_GRACE_MS}="${a[ANNOTATION_TERMINATION_GRACE_MS]}" is not a non-negative integer`);
+    terminationGraceMs = 0;
+  }
+
+  return { startDelayMs: d.startDelayMs, durationMs, exitCode, failureCondition, restarts, terminationGraceMs, problems };
+}
+
+/** The `<index>=<value>,...` entry (annotation `key`) of this Pod's completion index, or null. */
+function valueForIndex(a: Readonly<Record<string, string>>, key: string, max: number, problems: string[]): number | null {
+  const raw = a[key];
+  const index = a[COMPLETION_INDEX_ANNOTATION];
+  if (raw === undefined || index === undefined) return null;
+  for (const entry of raw.split(",")) {
+    const [ix, value] = entry.split("=").map((x) => x.trim());
+    const parsed = parseNonNegativeInt(value, max);
+    if (ix === undefined || !/^\d+$/.test(ix) || parsed === null) {
+      problems.push(`${key}="${raw}" is not <index>=<value 0-${max}>,...`);
+      return null;
+    }
+    if (Number(ix) === Number(index)) return parsed;
+  }
+  return null;
 }
 
 const CONDITION_TYPE = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;

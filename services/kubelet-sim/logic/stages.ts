@@ -21,6 +21,8 @@ export interface LocalPodState {
   finishedAtMs: number | null;
   /** A grace-0 DELETE was accepted; do not send another. */
   deleteRequested: boolean;
+  /** When this kubelet first saw the Pod with a deletionTimestamp (its graceful shutdown starts). @default null */
+  deletionSeenAtMs?: number | null;
 }
 
 export const newLocalPodState = (): LocalPodState => ({ boundSeenAtMs: null, startedAtMs: null, runStartedAtMs: null, finishedAtMs: null, deleteRequested: false });
@@ -58,9 +60,10 @@ export const DEFAULT_STAGES: readonly Stage[] = [
   },
   {
     name: "kill",
-    description: "a non-terminal Pod of ours being deleted: kill the containers (Failed, exit 137), then delete with grace 0",
+    description:
+      "a non-terminal Pod of ours being deleted: kill the containers (Failed, exit 137) once its graceful shutdown is over (annotation termination-grace-ms, 0 by default), then delete with grace 0",
     applies: (p, s, ctx) => p.deleting && !isTerminalPhase(p.phase) && ownsPod(p, ctx) && !s.deleteRequested,
-    dueAtMs: (_p, _s, ctx) => ctx.nowMs,
+    dueAtMs: (_p, s, ctx) => (s.deletionSeenAtMs ?? ctx.nowMs) + ctx.behaviour.terminationGraceMs,
   },
   {
     name: "gc",

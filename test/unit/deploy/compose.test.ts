@@ -50,7 +50,8 @@ test("docker-compose.yml is valid against the Compose Specification schema", () 
 
 const services = Object.entries(compose.services);
 const natsNodes = services.filter(([, s]) => s.image?.startsWith("nats:"));
-const jobtallyServices = services.filter(([, s]) => !s.image?.startsWith("nats:"));
+/** The services running the jobtally image (not NATS, not the one-shot certificate maker). */
+const jobtallyServices = services.filter(([, s]) => s.image?.startsWith("jobtally"));
 const PIPELINE = ["watcher", "counter", "finalizer-remover"];
 
 /** The value following `flag` in a NATS server command line. */
@@ -62,7 +63,7 @@ function flagValue(cmd: string[] | undefined, flag: string): string | undefined 
 /** The NATS nodes a NATS_URL value leaves out. */
 function natsNodesMissingFrom(natsUrl: string | undefined): string[] {
   const urls = (natsUrl ?? "").split(",").map((u) => u.trim());
-  return natsNodes.map(([node]) => node).filter((node) => !urls.includes(`nats://${node}:4222`));
+  return natsNodes.map(([node]) => node).filter((node) => !urls.includes(`nats://${node}:4222`) && !urls.includes(`tls://${node}:4222`));
 }
 
 /** Containers running `cmd`, over every service running it (`deploy.replicas`, default 1). */

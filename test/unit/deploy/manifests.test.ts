@@ -200,7 +200,7 @@ test("the ConfigMap: 32 partitions, streams on every NATS node, NATS_URL lists e
   const nodes = natsValues.config.cluster.replicas;
   assert.equal(configMap.JOBTALLY_STREAM_REPLICAS, String(nodes), "one stream replica per NATS node");
   const urls = configMap.NATS_URL?.split(",") ?? [];
-  const expected = Array.from({ length: nodes }, (_, i) => `nats://nats-${i}.nats-headless.nats.svc:4222`);
+  const expected = Array.from({ length: nodes }, (_, i) => `tls://nats-${i}.nats-headless.nats.svc:4222`);
   assert.deepEqual(urls, expected);
 });
 
@@ -214,10 +214,13 @@ test("NATS Helm values: a three-node cluster with JetStream on file storage", ()
   assert.equal(jetstream.memoryStore?.enabled ?? false, false, "no memory store");
 });
 
-test("the ClusterRole grants only what the services use", () => {
-  const role = docs.find((d) => d.kind === "ClusterRole") as unknown as { rules: { resources: string[]; verbs: string[] }[] };
-  const resources = role.rules.flatMap((r) => r.resources).sort();
-  // No Kubernetes Leases: the counters' partition leases live in a NATS KV bucket.
-  assert.deepEqual(resources, ["events", "jobs", "jobs/finalizers", "jobs/status", "pods"]);
-  for (const r of role.rules) assert.ok(!r.verbs.includes("*"), "no wildcard verbs");
+test("no ClusterRole grants wildcards or Kubernetes Leases (rbac.test.ts checks each service's verbs)", () => {
+  const roles = docs.filter((d) => d.kind === "ClusterRole") as unknown as { metadata: { name: string }; rules: { resources: string[]; verbs: string[] }[] }[];
+  assert.equal(roles.length, 3, "one ClusterRole per service");
+  for (const role of roles) {
+    for (const r of role.rules) {
+      assert.ok(!r.verbs.includes("*") && !r.resources.includes("*"), `${role.metadata.name}: no wildcards`);
+      assert.ok(!r.resources.includes("leases") && !r.resources.includes("secrets"), `${role.metadata.name}: no leases, no secrets`);
+    }
+  }
 });

@@ -185,10 +185,16 @@ describe("creation intents expire (notAfterMs), so a backlog can never create a 
       },
     };
     const outcomes: OutcomeLabel[] = [];
-    const out = await executeIntent({ ...creation, notAfterMs: Date.now() - 1 }, 1, { api, logger: pino({ level: "silent" }), onOutcome: (_k, o) => outcomes.push(o) });
+    const reported: string[] = [];
+    const out = await executeIntent(
+      { ...creation, notAfterMs: Date.now() - 1 },
+      1,
+      { api, logger: pino({ level: "silent" }), onOutcome: (_k, o) => outcomes.push(o), onCreationExpired: (i) => void reported.push(i.pod.metadata?.name ?? "") },
+    );
     assert.deepEqual(out, { kind: "ack" });
     assert.deepEqual(outcomes, ["expired"]);
     assert.deepEqual(h.calls, []);
+    assert.deepEqual(reported, ["job-abc"], "the counter is told, so it plans the Pod again at once (not after its expectations timeout)");
   });
 });
 

@@ -13,7 +13,7 @@ import { creationFailureSubject, parseCreationFailureReport } from "../../../sha
 import { apiErrorInfo, type ApiErrorInfo } from "../../../shared/kube/errors.js";
 import { EventSpamFilter } from "../../../shared/kube/event-spam-filter.js";
 import { executeIntent, type PodApi } from "../../../services/finalizer-remover/executor.js";
-import { createFailedCreateHandler, failedCreateEvent, isNamespaceTerminating } from "../../../services/finalizer-remover/failed-create.js";
+import { createExpiredCreationReporter, createFailedCreateHandler, failedCreateEvent, isNamespaceTerminating } from "../../../services/finalizer-remover/failed-create.js";
 import { silentLogger } from "../../../shared/observability/logger.js";
 
 const QUOTA_MESSAGE = 'pods "job-abc" is forbidden: exceeded quota: pod-quota, requested: pods=1, used: pods=3, limited: pods=3';
@@ -134,5 +134,19 @@ describe("failed-create hook: the Event and the report to the counter", () => {
   test("the Event mirrors in-tree PodControl: reason FailedCreate, message prefixed 'Error creating: '", () => {
     const ev = failedCreateEvent(creation, { code: 422, reason: "Invalid", message: "bad", retryAfterMs: null }, 0, "x");
     assert.deepEqual([ev.reason, ev.message, ev.type], ["FailedCreate", "Error creating: bad", "Warning"]);
+  });
+});
+
+describe("an expired creation is reported to the counter (no event, no existence check)", () => {
+  test("the report names the Pod, carries the lease and says expired", () => {
+    const sent: Array<{ subject: string; data: string }> = [];
+    const report = createExpiredCreationReporter({ publish: (subject, data) => void sent.push({ subject, data }), logger: pino({ level: "silent" }) });
+    const intent: CreatePodIntent = { v: 2, epoch: 4, holder: "counter-a", kind: "createPod", partition: 7, jobUID: "j-uid", jobName: "job", namespace: "ns", pod: { metadata: { name: "job-x" } } };
+    report(intent);
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0]?.subject, "jobtally.creation-failed.7");
+    const parsed = parseCreationFailureReport(sent[0]?.data ?? "");
+    assert.equal(parsed.outcome, "expired");
+    assert.deepEqual([parsed.podName, parsed.epoch, parsed.holder], ["job-x", 4, "counter-a"]);
   });
 });

@@ -2,7 +2,9 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   ANNOTATION_DURATION_MS,
+  ANNOTATION_DURATION_MS_BY_INDEX,
   ANNOTATION_EXIT_CODE,
+  ANNOTATION_EXIT_CODE_BY_INDEX,
   ANNOTATION_FAIL_PROBABILITY,
   podBehaviour,
   RANDOM_FAILURE_EXIT_CODE,
@@ -24,6 +26,26 @@ describe("podBehaviour", () => {
     { name: "default fail probability 1 fails every Pod", pod: pod("b"), d: { failProbability: 1 }, want: { exitCode: RANDOM_FAILURE_EXIT_CODE } },
     { name: "an unparsable duration falls back to the default and is reported", pod: pod("a", { [ANNOTATION_DURATION_MS]: "soon" }), want: { durationMs: 1000, problems: 1 } },
     { name: "an exit code above 255 is ignored and reported", pod: pod("a", { [ANNOTATION_EXIT_CODE]: "300" }), want: { exitCode: 0, problems: 1 } },
+    {
+      name: "exit-code-by-index: a Pod of a listed index exits with its code, before exit-code",
+      pod: pod("a", { [ANNOTATION_EXIT_CODE_BY_INDEX]: "1=3,2=42", [ANNOTATION_EXIT_CODE]: "0", "batch.kubernetes.io/job-completion-index": "2" }),
+      want: { exitCode: 42, problems: 0 },
+    },
+    {
+      name: "exit-code-by-index: a Pod of an index not listed keeps the other annotations' outcome",
+      pod: pod("a", { [ANNOTATION_EXIT_CODE_BY_INDEX]: "1=3", "batch.kubernetes.io/job-completion-index": "0" }),
+      want: { exitCode: 0, problems: 0 },
+    },
+    {
+      name: "duration-ms-by-index: a Pod of a listed index runs that long, before duration-ms",
+      pod: pod("a", { [ANNOTATION_DURATION_MS_BY_INDEX]: "0=50", [ANNOTATION_DURATION_MS]: "9000", "batch.kubernetes.io/job-completion-index": "0" }),
+      want: { durationMs: 50, problems: 0 },
+    },
+    {
+      name: "exit-code-by-index: an unparsable list is ignored and reported",
+      pod: pod("a", { [ANNOTATION_EXIT_CODE_BY_INDEX]: "one=3", "batch.kubernetes.io/job-completion-index": "1" }),
+      want: { exitCode: 0, problems: 1 },
+    },
     { name: "a probability above 1 is ignored and reported", pod: pod("a", { [ANNOTATION_FAIL_PROBABILITY]: "1.5" }), want: { exitCode: 0, problems: 1 } },
   ];
   for (const c of cases) {

@@ -83,7 +83,7 @@ function ctx(restarts: number): StageContext {
   return {
     nowMs: NOW,
     isOwnNode: (n) => n === NODE,
-    behaviour: { startDelayMs: 50, durationMs: 1000, exitCode: 0, failureCondition: null, restarts, problems: [] },
+    behaviour: { startDelayMs: 50, durationMs: 1000, exitCode: 0, failureCondition: null, restarts, terminationGraceMs: 0, problems: [] },
     podGcDelayMs: -1,
   };
 }

@@ -34,7 +34,7 @@ function ctx(over: Partial<StageContext> = {}): StageContext {
   return {
     nowMs: NOW,
     isOwnNode: (n) => n === OUR_NODE,
-    behaviour: { startDelayMs: 100, durationMs: 1000, exitCode: 0, failureCondition: null, restarts: 0, problems: [] },
+    behaviour: { startDelayMs: 100, durationMs: 1000, exitCode: 0, failureCondition: null, restarts: 0, terminationGraceMs: 0, problems: [] },
     podGcDelayMs: -1,
     ...over,
   };
