@@ -7,18 +7,21 @@ import type { Registry } from "prom-client";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { loadOptions, renderOptionsHelp, type ConfigOf, type OptionSchema } from "./config/options.js";
 import { createLogger, type Logger } from "./observability/logger.js";
-import { createRegistry } from "./observability/metrics.js";
+import { createRegistry, createStreamMetrics } from "./observability/metrics.js";
 import { startObservabilityServer } from "./observability/http-server.js";
 import { startEventLoopWatchdog } from "./observability/event-loop-watchdog.js";
 import { createKubeClients, type KubeClients } from "./kube/client.js";
 import { connectNats } from "./nats/connection.js";
 import { natsSecurityOptions, type NatsSecurityConfig } from "./nats/security.js";
-import { ensureStreams } from "./nats/streams.js";
+import { ensureStreams, type StreamLimits } from "./nats/streams.js";
+import { startStreamUsageMonitor } from "./nats/stream-usage.js";
 import { shutdownOnSignals, waitForKubeApi } from "./runtime.js";
 
-interface BaseConfig extends NatsSecurityConfig {
+interface BaseConfig extends NatsSecurityConfig, Partial<StreamLimits> {
   kubeconfig: string;
   streamReplicas: number;
+  streamWarnRatio?: number;
+  streamCheckIntervalMs?: number;
   logLevel: string;
   httpPort: number;
   maxEventLoopLagMs?: number;
@@ -77,7 +80,8 @@ export async function runService<S extends OptionSchema>(def: ServiceDefinition<
       else if (s.type === "reconnect") natsUp = true;
     }
   })().catch(() => undefined);
-  await ensureStreams(nc, { replicas: config.streamReplicas });
+  await ensureStreams(nc, { ...config, replicas: config.streamReplicas, logger });
+  const streamUsage = startStreamUsageMonitor({ nc, logger, metrics: createStreamMetrics(registry), warnRatio: config.streamWarnRatio ?? 0.8, intervalMs: config.streamCheckIntervalMs ?? 30_000 });
   await waitForKubeApi(kube, logger, shutdown.signal);
   const running = def.start(config, { kube, nc, logger, registry, signal: shutdown.signal });
   started.service = running;
@@ -86,6 +90,7 @@ export async function runService<S extends OptionSchema>(def: ServiceDefinition<
     logger.info("ready");
   });
   await running.done;
+  streamUsage.stop();
   await nc.drain().catch(() => undefined);
   await http?.close();
   watchdog.stop();

@@ -15,7 +15,7 @@ import { counterOptionSchema } from "../counter/options.js";
 import { startLocalNatsServer } from "../../shared/process/nats-server.js";
 import { DEFAULT_MANAGED_BY, JOB_TRACKING_FINALIZER } from "../../shared/constants.js";
 import { sleep } from "../../shared/backoff.js";
-import { allowPlainHttp } from "../../shared/kube/client.js";
+import { allowPlainHttp } from "../../shared/kube/full-client.js";
 import { lagSamples, parsePrometheus, percentiles, processUsage, sumOf, type LagStats, type Sample } from "./measure.js";
 import { distinctFreePorts, listAllJobs, scrapeApiRequests, scrapeMetrics, waitBalanced, waitReady } from "./probes.js";
 import { servicePlan, type ServiceKind } from "./topology.js";

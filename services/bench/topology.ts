@@ -35,7 +35,7 @@ export function servicePlan(sc: PlanInput, namespace: string): ServiceProcess[] 
   const out: ServiceProcess[] = [];
   for (let i = 0; i < sc.replicas; i++) {
     const name = replicaName("finalizer-remover", i, sc.replicas);
-    out.push({ name, service: "finalizer-remover", args: ["finalizer-remover", ...budgetArgs(sc, "--qps"), "--concurrency", String(sc.removerConcurrency)] });
+    out.push({ name, service: "finalizer-remover", args: ["finalizer-remover", ...partitioned, ...budgetArgs(sc, "--qps"), "--concurrency", String(sc.removerConcurrency)] });
   }
   for (let i = 0; i < sc.replicas; i++) {
     const name = replicaName("counter", i, sc.replicas);

@@ -28,6 +28,8 @@ import { waitForCreationQueueToDrain } from "./pending-creations.js";
 import { SyncScheduler } from "./sync-scheduler.js";
 import { subscribeCreationFailures } from "./creation-failures.js";
 import type { PlannedEvent } from "./logic/types.js";
+import { batchPeriodMs } from "./logic/batch-period.js";
+import { budgetCreationCap, creationCap, CreationThroughput, type CreationCapConfig } from "./logic/creation-cap.js";
 import type { counterOptionSchema } from "./options.js";
 
 /** Events that end a Job: never spam-filtered (`--events terminal` keeps only these). */
@@ -192,8 +194,10 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
   async function syncOne(p: PartitionState, state: JobState, key: string): Promise<void> {
     const attempt = attempts.get(key) ?? 0;
     const started = process.hrtime.bigint();
-    const allowance = p.creationsHeld || p.stale ? 0 : Math.max(0, maxCreationsInFlight - creationsInFlight());
+    const allowance = p.creationsHeld || p.stale ? 0 : creationAllowance();
+    const before = state.creationsInFlight.size;
     const outcome = await syncer.sync(state, attempt, p.syncLease, allowance);
+    if (state.creationsInFlight.size !== before) creationThroughput.observe(now(), 0, creationsInFlight());
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.syncDuration.observe({ result: outcome.kind === "retry" ? "retry" : "ok" }, seconds);
     switch (outcome.kind) {
@@ -241,14 +245,20 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
       if (uid === NO_OWNER_TOKEN) state.gone = true;
       p.jobs.set(uid, state);
     }
+    const inFlightBefore = state.creationsInFlight.size;
     const change = r.kind === "job" ? state.applyJobRecord(r, e.subject, e.seq) : state.applyPodRecord(r, e.subject, e.seq);
+    if (state.creationsInFlight.size < inFlightBefore) creationSeen(inFlightBefore - state.creationsInFlight.size, state);
     if (logger.isLevelEnabled("trace")) logger.trace({ partition: p.id, seq: e.seq, subject: e.subject, rv: r.resourceVersion, change, gone: r.gone }, "view record");
     if (change === "none" || !isPartitionReady(p)) return;
     const key = jobKey(p.id, uid);
+    if (change === "pod-finished") state.finishRate.add(now());
     if (change === "job-spec" || change === "job-gone") scheduler.enqueueSyncJobImmediately(key);
     else if (change === "pod-finished" && state.finishedSinceSync >= config.batchMaxPods) scheduler.enqueueSyncJobImmediately(key);
     else if (state.quiescent()) scheduler.enqueueSyncJobImmediately(key);
-    else scheduler.enqueueSyncJobBatched(key);
+    else {
+      state.batchPeriodMs = batchPeriodMs({ basePeriodMs: config.batchPeriodMs, budgetQps: config.sharedQps, finishRatePerSec: state.finishRate.perSec(now()) });
+      scheduler.enqueueSyncJobBatched(key, state.batchPeriodMs);
+    }
   }
 
   function maybeReady(p: PartitionState): void {
@@ -366,12 +376,36 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     },
   };
 
-  const maxCreationsInFlight = creationsInFlightCap(config);
+  const capConfig: CreationCapConfig = { explicitMax: config.maxCreationsInFlight, sharedQps: config.sharedQps, ttlMs: Math.floor(config.expectationsTimeoutMs / 2) };
+  /** Creations seen per second: the cap on creations in flight follows it (logic/creation-cap.ts). */
+  const creationThroughput = new CreationThroughput();
   /** Creations published by this counter and not yet seen in the view, over all its Jobs. */
   function creationsInFlight(): number {
     let n = 0;
     for (const p of partitions.values()) for (const j of p.jobs.values()) n += j.creationsInFlight.size;
     return n;
+  }
+  function creationSeen(n: number, state: JobState): void {
+    // Only whether any is still in flight matters: count over every Job only when this one has none left.
+    creationThroughput.observe(now(), n, state.creationsInFlight.size > 0 ? state.creationsInFlight.size : creationsInFlight());
+  }
+  /** What is left of the cap on creations in flight (0 while the oldest creation waited half its time to live). */
+  function creationAllowance(): number {
+    const t = now();
+    let inFlight = 0;
+    let oldestAt: number | null = null;
+    for (const p of partitions.values()) {
+      for (const j of p.jobs.values()) {
+        inFlight += j.creationsInFlight.size;
+        // Entries are inserted in publication order: the first is the Job's oldest.
+        for (const e of j.creationsInFlight.values()) {
+          if (oldestAt === null || e.atMs < oldestAt) oldestAt = e.atMs;
+          break;
+        }
+      }
+    }
+    const c = creationCap({ config: capConfig, ratePerSec: creationThroughput.ratePerSec(t), inFlight, oldestAgeMs: oldestAt === null ? null : t - oldestAt });
+    return c.allowance;
   }
 
   const spamFilter = new EventSpamFilter();
@@ -415,9 +449,11 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     if (!state) return;
     if (r.outcome === "expired") {
       if (!state.creationExpired(r.podName)) return;
+      creationThroughput.observe(now(), 0, creationsInFlight());
       logger.debug({ job: state.key, partition: p.id, pod: r.podName }, "pod creation dropped unsent past its deadline: planned again");
     } else {
       if (!state.creationRejected(r.podName, now())) return;
+      creationSeen(1, state); // the remover carried it out (the API server said no)
       logger.info({ job: state.key, partition: p.id, pod: r.podName, code: r.code }, "pod creation rejected by the API server: not expected any more, creations slow down");
     }
     scheduler.enqueueSyncJobImmediately(jobKey(p.id, r.jobUID));
@@ -502,10 +538,9 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
 }
 
 /**
- * The cap on creations in flight: a few seconds of the API budget, so that a creation never waits
- * in the queue anywhere near its time to live (half the expectations timeout).
+ * The cap on creations in flight before the throughput is measured: a few seconds of the API
+ * budget (logic/creation-cap.ts sizes it from the measured throughput afterwards).
  */
 export function creationsInFlightCap(config: Pick<CounterConfig, "maxCreationsInFlight" | "sharedQps">): number {
-  if (config.maxCreationsInFlight > 0) return config.maxCreationsInFlight;
-  return config.sharedQps > 0 ? Math.max(500, Math.round(config.sharedQps * 5)) : 2000;
+  return budgetCreationCap({ explicitMax: config.maxCreationsInFlight, sharedQps: config.sharedQps });
 }

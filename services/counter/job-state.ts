@@ -10,6 +10,7 @@ import { isNewerResourceVersion } from "../../shared/resource-version.js";
 import { jobFromWire } from "../../shared/kube/serialization.js";
 import type { BackoffRecord } from "./logic/types.js";
 import { NO_SLOW_START, onCreationRejected, type SlowStart } from "./logic/slow-start.js";
+import { DecayingRate } from "./logic/batch-period.js";
 
 export interface PodEntry {
   record: PodView;
@@ -31,6 +32,10 @@ export class JobState {
   readonly removalsInFlight = new Map<string, number>();
   readonly creationsInFlight = new Map<string, { index: number | null; atMs: number }>();
   readonly deletionsInFlight = new Map<string, number>();
+  /** The Job generation whose unsupported fields were reported (memory only: a new owner reports again). */
+  unsupportedWarnedGeneration: number | null = null;
+  /** Departed Pods whose finalizer release this owner published (memory only: a new owner publishes again). */
+  readonly releasesPublished = new Set<string>();
   backoff: BackoffRecord = { failuresAfterLastSuccess: 0, lastFailureTimeMs: null };
   /** Finished Pods with the finalizer seen since the last sync (for the count cap). */
   finishedSinceSync = 0;
@@ -38,6 +43,12 @@ export class JobState {
   unfinishedPods = 0;
   /** Since when a write of progress figures only (active, ready, startTime) has been held back. */
   progressHeldSince: number | null = null;
+  /** Pods of this Job finishing per second, recently (logic/batch-period.ts); memory only. */
+  readonly finishRate = new DecayingRate();
+  /** This Job's current batch period (logic/batch-period.ts; null: the configured one). */
+  batchPeriodMs: number | null = null;
+  /** When this replica last wrote the Job's status (logic/counting-hold.ts; null: not yet). */
+  lastWriteAtMs: number | null = null;
   /** Slow start of creations after a rejected one (logic/slow-start.ts); memory only. */
   slowStart: SlowStart = NO_SLOW_START;
 

@@ -11,9 +11,10 @@ import type { LeaseToken } from "../../shared/ownership/records.js";
 import { INTENT_VERSION } from "../../shared/intents/intents.js";
 import { apiErrorInfo } from "../../shared/kube/errors.js";
 import type { CounterMetrics } from "../../shared/observability/metrics.js";
-import { earliest, onlyProgressChanged, onRoundPlanned, planJobSync, slowStartAllowance } from "./logic/index.js";
+import { earliest, onlyProgressChanged, onRoundPlanned, planJobSync, slowStartAllowance, unsupportedFieldsEvent, unsupportedJobFields } from "./logic/index.js";
 import type { PlannedEvent, SyncOptions, SyncPlan } from "./logic/types.js";
 import type { JobState } from "./job-state.js";
+import { countingHoldMs, newlyListed, uncountedUIDs } from "./logic/counting-hold.js";
 
 /** Thrown by `writeStatus` when the lease was lost while the write waited for the API budget. */
 export class LeaseLostError extends Error {
@@ -93,6 +94,7 @@ export class JobSyncer {
       removalsInFlight: new Set(state.removalsInFlight.keys()),
       creationsInFlight: new Map([...state.creationsInFlight].map(([name, e]) => [name, { index: e.index }])),
       deletionsInFlight: new Set(state.deletionsInFlight.keys()),
+      releasesPublished: state.releasesPublished,
       backoff: state.backoff,
       creationAllowance,
       slowStartLimit: slowStart.allowance,
@@ -117,19 +119,35 @@ export class JobSyncer {
     );
 
     if (plan.status === null) state.progressHeldSince = null;
-    const holdMs = plan.status !== null ? this.progressHoldMs(state, job, plan, now) : 0;
-    if (plan.status !== null && holdMs === 0) {
+    let holdMs = plan.status !== null ? this.progressHoldMs(state, job, plan, now) : 0;
+    // A write that only lists or counts Pods waits for the Job's batch period since its last write
+    // (logic/counting-hold.ts); what depends on it is left for the sync that writes.
+    const countingHold =
+      plan.status !== null && holdMs === 0
+        ? countingHoldMs({ before: job.status, after: plan.status, periodMs: state.batchPeriodMs ?? this.opts.progressWriteDelayMs, lastWriteAtMs: state.lastWriteAtMs, nowMs: now, maxUncountedPods: this.opts.syncOptions.maxUncountedPods })
+        : 0;
+    let published = plan;
+    let heldListed: Set<string> | null = null;
+    if (countingHold > 0) {
+      holdMs = countingHold;
+      heldListed = uncountedUIDs(plan.status);
+      const unwritten = newlyListed(job.status, plan.status);
+      published = { ...plan, removals: plan.removals.filter((r) => !unwritten.has(r.podUID)) };
+    } else if (plan.status !== null && holdMs === 0) {
       if (!lease.canAct()) return { kind: "fenced" };
       const written = await this.writeStatus(state, job, plan, attempt, lease);
       if (written.kind !== "done") return written;
       state.progressHeldSince = null;
+      state.lastWriteAtMs = now;
     }
-    state.backoff = plan.backoff;
+    // The failure backoff follows the written status: a held write leaves it for the sync that writes.
+    if (heldListed === null) state.backoff = plan.backoff;
     if (!lease.canAct()) return { kind: "fenced" };
-    await this.publish(state, plan, lease.token, now);
+    await this.publish(state, published, lease.token, now);
     state.slowStart = onRoundPlanned(state.slowStart, now, plan.creations.length);
     if (plan.events.length > 0 && state.ledger) this.deps.recordEvents(state.ledger, plan.events);
-    await this.purgeSettled(state);
+    this.warnUnsupportedFields(state);
+    await this.purgeSettled(state, false, heldListed);
     const expiry = state.msUntilInFlightExpiry(this.deps.now(), this.opts.expectationsTimeoutMs, this.opts.removalRepublishMs);
     const requeueAfterMs = earliest(earliest(earliest(plan.requeueAfterMs, expiry), holdMs > 0 ? holdMs : null), plan.finished ? null : slowStart.waitMs);
     return { kind: "done", requeueAfterMs, finished: plan.finished };
@@ -141,13 +159,30 @@ export class JobSyncer {
    * in flight (as the in-tree controller writes status after its creations), up to ten periods.
    */
   private progressHoldMs(state: JobState, job: V1Job, plan: SyncPlan, now: number): number {
-    const period = this.opts.progressWriteDelayMs;
+    const period = state.batchPeriodMs ?? this.opts.progressWriteDelayMs;
     if (period <= 0 || !onlyProgressChanged(job.status, plan.status)) return 0;
     state.progressHeldSince ??= now;
     const held = now - state.progressHeldSince;
     const creating = state.creationsInFlight.size > 0 || plan.creations.length > 0 || plan.creationsCapped === true;
     if (creating && held < 10 * period) return Math.min(period, 10 * period - held);
     return Math.max(0, period - held);
+  }
+
+  /**
+   * Nothing silently ignored: a Job with fields jobtally does not honour gets one Warning Event
+   * (UnsupportedJobField) and one log line per generation.
+   */
+  private warnUnsupportedFields(state: JobState): void {
+    const job = state.ledger;
+    if (!job) return;
+    const generation = job.metadata?.generation ?? 0;
+    if (state.unsupportedWarnedGeneration === generation) return;
+    state.unsupportedWarnedGeneration = generation;
+    const fields = unsupportedJobFields(job);
+    const event = unsupportedFieldsEvent(fields);
+    if (!event) return;
+    this.deps.logger.warn({ job: state.key, partition: state.partition, fields: fields.map((f) => f.field) }, `the Job has fields jobtally does not honour: ${event.message}`);
+    this.deps.recordEvents(job, [event]);
   }
 
   private async writeStatus(state: JobState, job: V1Job, plan: SyncPlan, attempt: number, lease: SyncLease): Promise<SyncOutcome> {
@@ -234,8 +269,12 @@ export class JobSyncer {
       });
     }
     if (intents.length === 0) return;
-    // Expectations first: a fast watcher may report the Pod before publish() returns.
-    for (const r of plan.removals) state.removalsInFlight.set(r.podUID, now);
+    // Expectations first: a fast watcher may report the Pod before publish() returns. A release
+    // is never confirmed by the view (the Pod left it): published once per owner instead.
+    for (const r of plan.removals) {
+      if (r.reason === "released") state.releasesPublished.add(r.podUID);
+      else state.removalsInFlight.set(r.podUID, now);
+    }
     for (const c of plan.creations) state.creationsInFlight.set(c.name, { index: c.index, atMs: now });
     for (const d of plan.deletions) state.deletionsInFlight.set(d.podUID, now);
     await this.deps.publishIntents(intents);
@@ -250,7 +289,9 @@ export class JobSyncer {
     const now = this.deps.now();
     const intents: Intent[] = [];
     for (const { record } of state.pods.values()) {
-      if (record.gone || !record.hasFinalizer || state.removalsInFlight.has(record.uid)) continue;
+      // A departed Pod to release goes once more: its record is purged below, for good.
+      const release = record.departed?.releaseFinalizer === true;
+      if (!release && (record.gone || !record.hasFinalizer || state.removalsInFlight.has(record.uid))) continue;
       intents.push({
         v: INTENT_VERSION,
         kind: "removeFinalizer",
@@ -261,9 +302,10 @@ export class JobSyncer {
         namespace: record.namespace,
         name: record.name,
         podUID: record.uid,
-        reason,
+        reason: release ? "released" : reason,
       });
-      state.removalsInFlight.set(record.uid, now);
+      if (release) state.releasesPublished.add(record.uid);
+      else state.removalsInFlight.set(record.uid, now);
     }
     if (intents.length > 0) {
       if (!lease.canAct()) {
@@ -286,11 +328,16 @@ export class JobSyncer {
    * Tombstones of Pods the ledger no longer needs (gone, and not in the uncounted lists) are
    * purged from the stream and from memory: that keeps memory independent of Job size.
    */
-  private async purgeSettled(state: JobState, all = false): Promise<void> {
+  private async purgeSettled(state: JobState, all = false, alsoListed: Set<string> | null = null): Promise<void> {
     const listed = all ? new Set<string>() : state.uncountedUIDs();
+    // A gone Pod a held write lists is still to be counted: not purged.
+    if (alsoListed) for (const uid of alsoListed) listed.add(uid);
     const purges: Promise<void>[] = [];
     for (const [uid, entry] of state.pods) {
       if (!entry.record.gone || listed.has(uid)) continue;
+      // Kept while the Job lives: a new owner of the partition replays it and releases it again
+      // (the release of an owner that lost its lease may have been refused by fencing).
+      if (!all && entry.record.departed?.releaseFinalizer === true) continue;
       state.pods.delete(uid);
       purges.push(this.deps.purge(entry.subject, entry.seq));
     }

@@ -10,6 +10,8 @@ export interface SyncSchedulerOptions {
   batchPeriodMs: number;
   run(key: string): Promise<void>;
   onError(key: string, err: unknown): void;
+  /** @default Date.now */
+  now?: () => number;
 }
 
 interface Entry {
@@ -19,6 +21,8 @@ interface Entry {
   running: boolean;
   /** Earliest delay requested while running, re-applied after the sync (null = none). */
   rerunDelayMs: number | null;
+  /** When the last sync of this key started (undefined: never). */
+  lastStartedAt?: number;
 }
 
 export class SyncScheduler {
@@ -26,17 +30,26 @@ export class SyncScheduler {
   private readonly queue: PQueue;
   private stopped = false;
 
+  private readonly now: () => number;
+
   constructor(private readonly opts: SyncSchedulerOptions) {
     this.queue = new PQueue({ concurrency: opts.concurrency });
+    this.now = opts.now ?? Date.now;
   }
 
   enqueueSyncJobImmediately(key: string): void {
     this.enqueueAfter(key, 0);
   }
 
-  /** Coalesces Pod events: at most one sync per batch period. */
-  enqueueSyncJobBatched(key: string): void {
-    this.enqueueAfter(key, this.opts.batchPeriodMs);
+  /**
+   * Coalesces Pod events: at most one sync per batch period (the Job's own, logic/batch-period.ts,
+   * or the configured one), counted from the start of the Job's last sync rather than from this
+   * event, so a Job finishing Pods steadily is synced every period, not every period plus the gap
+   * before the first event after a sync (that gap was lag on every Pod, for no fewer writes).
+   */
+  enqueueSyncJobBatched(key: string, periodMs = this.opts.batchPeriodMs): void {
+    const last = this.entries.get(key)?.lastStartedAt;
+    this.enqueueAfter(key, last === undefined ? periodMs : Math.min(periodMs, Math.max(0, last + periodMs - this.now())));
   }
 
   enqueueAfter(key: string, delayMs: number): void {
@@ -47,7 +60,7 @@ export class SyncScheduler {
       return;
     }
     if (e.queued) return;
-    const due = Date.now() + delayMs;
+    const due = this.now() + delayMs;
     if (e.timer && e.dueAt <= due) return;
     if (e.timer) clearTimeout(e.timer);
     if (delayMs <= 0) {
@@ -95,6 +108,7 @@ export class SyncScheduler {
     void this.queue.add(async () => {
       e.queued = false;
       e.running = true;
+      e.lastStartedAt = this.now();
       try {
         await this.opts.run(key);
       } catch (err) {

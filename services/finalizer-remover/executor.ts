@@ -8,6 +8,7 @@ import type { CreatePodIntent, Intent } from "../../shared/intents/intents.js";
 import { describeIntent } from "../../shared/intents/intents.js";
 import { apiErrorInfo, type ApiErrorInfo } from "../../shared/kube/errors.js";
 import type { IntentOutcome } from "../../shared/nats/intent-queue.js";
+import type { LogLimiter } from "../../shared/observability/log-limiter.js";
 import type { Logger } from "../../shared/observability/logger.js";
 import { decideOnApiError, type ApiStep } from "./decide.js";
 
@@ -80,6 +81,12 @@ export interface ExecutorDeps {
   /** A creation dropped unsent past its `notAfterMs` (the counter plans the Pod again). */
   onCreationExpired?(intent: CreatePodIntent): void;
   random?: () => number;
+  /**
+   * Rate limit of the repeated warnings and errors (a transient API error, a rejected removal):
+   * one line per step, kind of answer and code per interval, with the count suppressed. Metrics
+   * count every one. @default none (every one logged)
+   */
+  logLimiter?: LogLimiter;
 }
 
 function logFields(intent: Intent): Record<string, unknown> {
@@ -102,7 +109,7 @@ async function step(intent: Intent, which: ApiStep, call: () => Promise<void>, a
     }
     if (err instanceof LeaseUnverifiedError) {
       deps.logger.info(logFields(intent), "partition lease not verified lately; the intent is decided again on its next delivery");
-      return { ok: false, outcome: { kind: "retry", delayMs: 0 }, label: "retry" };
+      return { ok: false, outcome: { kind: "retry", delayMs: 250 }, label: "retry" };
     }
     if (err instanceof IntentFencedError) {
       deps.logger.warn({ ...logFields(intent), epoch: intent.epoch, holder: intent.holder, why: err.reason }, `${describeIntent(intent)}: refused, its partition lease was superseded (fencing); not executed`);
@@ -115,16 +122,22 @@ async function step(intent: Intent, which: ApiStep, call: () => Promise<void>, a
       case "done":
         deps.logger.debug({ ...fields, why: d.why }, "intent already carried out");
         return { ok: true, already: true };
-      case "retry":
-        deps.logger.warn({ ...fields, delayMs: d.delayMs }, `${describeIntent(intent)}: transient API error; will retry`);
+      case "retry": {
+        const log = deps.logLimiter ? deps.logLimiter.take(`${which}:retry:${info.code}`) : { suppressed: 0 };
+        if (log) deps.logger.warn({ ...fields, delayMs: d.delayMs, suppressed: log.suppressed }, `${describeIntent(intent)}: transient API error; will retry`);
         return { ok: false, outcome: { kind: "retry", delayMs: d.delayMs }, label: "retry" };
-      case "rejected-retry":
+      }
+      case "rejected-retry": {
         deps.onRejected?.(intent.kind, info.code);
-        deps.logger.error(
-          { ...fields, delayMs: d.delayMs },
-          `${describeIntent(intent)}: the API server rejected it (a webhook or policy?); the finalizer stays until this succeeds, retrying`,
-        );
+        const log = deps.logLimiter ? deps.logLimiter.take(`${which}:rejected:${info.code}`) : { suppressed: 0 };
+        if (log) {
+          deps.logger.error(
+            { ...fields, delayMs: d.delayMs, suppressed: log.suppressed },
+            `${describeIntent(intent)}: the API server rejected it (a webhook or policy?); the finalizer stays until this succeeds, retrying`,
+          );
+        }
         return { ok: false, outcome: { kind: "retry", delayMs: d.delayMs }, label: "rejected-retry" };
+      }
       case "rejected-drop":
         if (intent.kind === "createPod" && (await deps.onCreationRejected?.(intent, info)) === "exists") return { ok: true, already: true };
         deps.onRejected?.(intent.kind, info.code);

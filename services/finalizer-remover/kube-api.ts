@@ -2,7 +2,8 @@
  * The real PodApi: client-node calls, each one through the shared API budget (p-queue) and
  * measured (`jobtally_api_requests_total`, `jobtally_api_request_duration_seconds`).
  */
-import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from "@kubernetes/client-node";
+import type { V1Pod } from "@kubernetes/client-node";
+import type { KubeCoreApi } from "../../shared/kube/client.js";
 import type { ApiBudget } from "../../shared/kube/rate-limit.js";
 import { JOB_TRACKING_FINALIZER } from "../../shared/constants.js";
 import { apiErrorInfo } from "../../shared/kube/errors.js";
@@ -18,8 +19,7 @@ export function finalizerRemovalPatch(podUID: string): object {
   return { metadata: { uid: podUID, "$deleteFromPrimitiveList/finalizers": [JOB_TRACKING_FINALIZER] } };
 }
 
-export function createPodApi(core: CoreV1Api, budget: ApiBudget, metrics: RemoverMetrics): PodApi {
-  const smp = setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch);
+export function createPodApi(core: KubeCoreApi, budget: ApiBudget, metrics: RemoverMetrics): PodApi {
   /**
    * Finalizer removals go ahead of creations and deletions waiting for the budget: a removal is
    * what lets a finished Pod be counted (and frees room in the uncounted lists).
@@ -39,7 +39,7 @@ export function createPodApi(core: CoreV1Api, budget: ApiBudget, metrics: Remove
     }, priority, stillWanted);
   }
   return {
-    removeFinalizer: (namespace, name, uid, guard) => measured("patch", () => core.patchNamespacedPod({ name, namespace, body: finalizerRemovalPatch(uid) }, smp), 1, guard),
+    removeFinalizer: (namespace, name, uid, guard) => measured("patch", () => core.patchNamespacedPodStrategic({ name, namespace, body: finalizerRemovalPatch(uid) }), 1, guard),
     createPod: (namespace, pod: V1Pod, guard) => measured("create", () => core.createNamespacedPod({ namespace, body: pod }), 0, guard),
     deletePod: (namespace, name, uid, guard) => measured("delete", () => core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } }), 0, guard),
   };

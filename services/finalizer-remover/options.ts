@@ -1,10 +1,13 @@
 /** `jobtally finalizer-remover` options. */
-import { kubeOptions, natsOptions, healthOptions, processOptions, sharedBudgetOptions } from "../../shared/config/common.js";
+import { kubeOptions, managementOptions, natsOptions, healthOptions, processOptions, sharedBudgetOptions } from "../../shared/config/common.js";
 import { durationMsOption, integerOption, numberOption, type ConfigOf } from "../../shared/config/options.js";
 
 export const finalizerRemoverOptionSchema = {
   ...kubeOptions,
   ...natsOptions,
+  // Which Jobs are this installation's (intents are verified against them: verify.ts), and the
+  // partitions (the view stream's size).
+  ...managementOptions,
   ...processOptions,
   ...healthOptions,
   ...sharedBudgetOptions,

@@ -12,7 +12,7 @@ import type { KubeClients } from "../../shared/kube/client.js";
 import { createServiceBudget } from "../../shared/kube/budget/service-budget.js";
 import { DeadLetters } from "../../shared/nats/dead-letters.js";
 import { consumeIntents, type IntentContext, type IntentOutcome } from "../../shared/nats/intent-queue.js";
-import { ensureStreams } from "../../shared/nats/streams.js";
+import { ensureStreams, type StreamLimits } from "../../shared/nats/streams.js";
 import type { Intent } from "../../shared/intents/intents.js";
 import type { Logger } from "../../shared/observability/logger.js";
 import { executeIntent, IntentFencedError, LeaseUnverifiedError } from "./executor.js";
@@ -23,6 +23,8 @@ import { createPodApi } from "./kube-api.js";
 import { createExpiredCreationReporter, createFailedCreateHandler } from "./failed-create.js";
 import { orNullIfNotFound } from "../../shared/kube/errors.js";
 import { createRemoverMetrics } from "../../shared/observability/metrics.js";
+import { createIntentVerification, IntentVerifier, viewRecordReader } from "./verify.js";
+import { LogLimiter } from "../../shared/observability/log-limiter.js";
 import { INTENT_KINDS, LEGACY_REMOVER_DURABLE, maxAckPendingFor, removerDurable, type FinalizerRemoverConfig } from "./options.js";
 
 export const DLQ_SOURCE = "finalizer-remover";
@@ -39,7 +41,7 @@ export interface FinalizerRemoverDeps {
 }
 
 export async function runFinalizerRemover(
-  config: Pick<FinalizerRemoverConfig, "qps" | "burst" | "concurrency" | "ackWaitMs" | "streamReplicas" | "sharedQps" | "sharedBurst" | "budgetGroup">,
+  config: Pick<FinalizerRemoverConfig, "qps" | "burst" | "concurrency" | "ackWaitMs" | "streamReplicas" | "sharedQps" | "sharedBurst" | "budgetGroup" | "managedBy" | "manageAllJobs" | "partitions"> & Partial<StreamLimits>,
   deps: FinalizerRemoverDeps,
 ): Promise<void> {
   const { logger } = deps;
@@ -51,7 +53,7 @@ export async function runFinalizerRemover(
   const deadLetters = new DeadLetters(js, { logger });
   const maxAckPending = maxAckPendingFor(config);
 
-  await ensureStreams(deps.nc, { replicas: config.streamReplicas });
+  await ensureStreams(deps.nc, { ...config, replicas: config.streamReplicas, logger });
   // Fencing: every intent carries the partition lease it was decided under; one decided under a
   // superseded lease is refused, never executed (checked on arrival, and again right before the
   // request leaves, after waiting for the budget).
@@ -74,13 +76,34 @@ export async function runFinalizerRemover(
     now: Date.now,
   });
   const expiredCreation = createExpiredCreationReporter({ publish: (subject, data) => deps.nc.publish(subject, data), logger });
+  // Every intent is checked against the view before it is carried out (verify.ts).
+  const verify = createIntentVerification({
+    verifier: new IntentVerifier({
+      readView: viewRecordReader(deps.nc),
+      readPod: (namespace, name) => budget.run(() => orNullIfNotFound(deps.kube.core.readNamespacedPod({ namespace, name })), 1),
+      policy: { managedBy: config.managedBy, manageAllJobs: config.manageAllJobs },
+      partitions: config.partitions,
+      now: Date.now,
+    }),
+    deadLetters,
+    metrics,
+    logger,
+    source: DLQ_SOURCE,
+  });
 
+  // A webhook rejecting every removal, or an API answering garbage, is one error line per 10 s (with
+  // the count suppressed), not one per intent; jobtally_intent_rejections_total counts each.
+  const logLimiter = new LogLimiter(10_000);
   const handle = async (intent: Intent, ctx: IntentContext): Promise<IntentOutcome> => {
     // Waiting for the budget can outlast ack_wait under a backlog: keep telling the server.
     const keepAlive = setInterval(() => ctx.working(), Math.max(500, Math.floor(config.ackWaitMs / 3)));
     try {
       // A first decision that may read the lease (a partition not heard of yet); then the guard.
-      await leases.decide(intent.partition, intent);
+      // Verified only under a current lease (a superseded one is refused by the fence below).
+      if ((await leases.decide(intent.partition, intent)).kind === "execute") {
+        const refused = await verify(intent);
+        if (refused !== null) return refused;
+      }
       return await executeIntent(intent, ctx.deliveryCount, {
         api,
         logger,
@@ -92,6 +115,7 @@ export async function runFinalizerRemover(
         onRejected: (kind, code) => metrics.rejected.inc({ kind, code: String(code ?? "none") }),
         onCreationRejected: failedCreate,
         onCreationExpired: expiredCreation,
+        logLimiter,
       });
     } finally {
       clearInterval(keepAlive);

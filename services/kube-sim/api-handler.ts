@@ -126,6 +126,11 @@ export class ApiHandler {
       if (delay > 0) await sleep(delay);
       const injected = this.d.faults.injectedError({ verb, resource: rr.resource, subresource: rr.subresource, name: rr.name ?? "" });
       if (injected) throw injected;
+      const broken = verb === "watch" ? undefined : this.d.faults.malformedBody({ verb, resource: rr.resource, subresource: rr.subresource, name: rr.name ?? "" });
+      if (broken) {
+        sendRaw(res, 200, broken.body, broken.contentType);
+        return;
+      }
       code = await this.dispatch(req, res, q, rr, verb);
     } catch (err) {
       const apiErr = err instanceof ApiError ? err : internalError((err as Error)?.message ?? String(err));

@@ -4,7 +4,7 @@
  * strategic-merge PATCH. Figures are objects per second.
  */
 import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, Watch } from "@kubernetes/client-node";
-import { shareKeepAliveAgent } from "../../shared/kube/client.js";
+import { shareKeepAliveAgent } from "../../shared/kube/full-client.js";
 import { startApiSimulator } from "./index.js";
 import { renderKubeconfig } from "./kubeconfig.js";
 

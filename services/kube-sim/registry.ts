@@ -25,6 +25,7 @@ import { apiVersionOf, JOBS, NAMESPACES, PODS, resourceKey, type ResourceInfo } 
 import type { Store } from "./store.js";
 import { STRATEGIES, type Strategy } from "./strategies.js";
 import { admitPodQuota } from "./quota.js";
+import { validateOwnerReferences } from "./owner-references.js";
 
 export const ORPHAN_FINALIZER = "orphan";
 export const FOREGROUND_FINALIZER = "foregroundDeletion";
@@ -155,7 +156,7 @@ export class Registry {
     const strategy = this.strategy(r);
     strategy.prepareForCreate(obj);
     if (strategy.tracksGeneration) meta.generation = 1;
-    const errs = strategy.validateCreate(obj);
+    const errs = [...validateOwnerReferences(obj), ...strategy.validateCreate(obj)];
     if (errs.length > 0) throw invalid(r, name, errs);
     // Admission (quota) runs before storage: a full quota answers 403 even when the name is taken.
     if (r === PODS) admitPodQuota(this.store, namespace ?? "", name, this.deps.now());
@@ -202,7 +203,7 @@ export class Registry {
         ]);
       }
     }
-    const errs: FieldError[] = subresource === "status" ? strategy.validateStatusUpdate(next, old) : strategy.validateUpdate(next, old);
+    const errs: FieldError[] = subresource === "status" ? strategy.validateStatusUpdate(next, old) : [...validateOwnerReferences(next), ...strategy.validateUpdate(next, old)];
     if (errs.length > 0) throw invalid(r, name, errs);
     strategy.normalize(next);
     pruneMetadata(next.metadata);

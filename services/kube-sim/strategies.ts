@@ -5,6 +5,7 @@
 import type { FieldError } from "./errors.js";
 import { defaultJobCompletions, normalizeJobStatus, prepareJobForCreate } from "./jobs/job-defaults.js";
 import { validateJobCreate, validateJobStatusUpdate, validateJobUpdate } from "./jobs/job-validation.js";
+import { assertJobDecodes } from "./jobs/job-decode.js";
 import { jsonEqual, type KubeObject } from "./object.js";
 import { defaultPodSpec } from "./pods/pod-spec-defaults.js";
 import { resourceQuotaStrategy } from "./quota.js";
@@ -77,8 +78,9 @@ const jobs: Strategy = {
     defaultJobCompletions((obj.spec ??= {}));
     prepareJobForCreate(obj);
   },
-  validateCreate: validateJobCreate,
-  validateUpdate: validateJobUpdate,
+  // An int32 that does not fit fails decoding (400) before any validation (422).
+  validateCreate: (obj) => (assertJobDecodes(obj), validateJobCreate(obj)),
+  validateUpdate: (next, old) => (assertJobDecodes(next), validateJobUpdate(next, old)),
   validateStatusUpdate: validateJobStatusUpdate,
   normalize(obj) {
     if (obj.status) normalizeJobStatus(obj.status);

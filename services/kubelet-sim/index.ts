@@ -2,7 +2,7 @@
  * `startKubeletSimulator`: the in-process entry point (tests, `jobtally demo`). It talks to the
  * API server over HTTP only, like any kubelet, so it runs against the simulator or a real cluster.
  */
-import { createKubeClients, type KubeClients } from "../../shared/kube/client.js";
+import { createFullKubeClients as createKubeClients, type FullKubeClients as KubeClients } from "../../shared/kube/full-client.js";
 import { createLogger, type Logger } from "../../shared/observability/logger.js";
 import { KubeletController } from "./controller.js";
 import { startKubeletHttpServer, type KubeletHttpServer } from "./http.js";

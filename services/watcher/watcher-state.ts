@@ -9,8 +9,10 @@ import { partitionOf } from "../../shared/partition.js";
 import type { JobView, PodView, SyncMarker, ViewRecord } from "../../shared/view/records.js";
 import { VIEW_RECORD_VERSION } from "../../shared/view/records.js";
 import { jobViewSubject, podViewSubject, syncMarkerSubject } from "../../shared/view/subjects.js";
+import { matchesLabelSelector } from "../../shared/kube/label-selector.js";
 import {
   controllerJobUID,
+  departedRecord,
   hasTrackingFinalizer,
   isManagedJob,
   jobTombstone,
@@ -34,7 +36,31 @@ export interface WatcherStateOptions extends ManagementPolicy {
   watcherId: string;
   /** Pods whose owner Job has not been seen yet, held until it is (bounded). */
   maxPendingPods?: number;
+  /**
+   * Whether a Pod matches the label selector of the Pod watch (default: every Pod does). A DELETED
+   * event for a Pod that does not is that Pod leaving the watch (a label removed), not its deletion.
+   */
+  inPodWatch?: (pod: V1Pod) => boolean;
+  /** The Pod watch has a label selector (so Pods can leave it without being deleted). @default false */
+  podWatchSelective?: boolean;
 }
+
+/**
+ * Whether the Job `jobUID` may release a Pod that left it (remove its finalizer): only when the
+ * Pod has no controller at all (in-tree `syncOrphanPod`), or is still controlled by that Job but
+ * no longer matches its selector (in-tree `ClaimPods` releases it). A Pod now controlled by another
+ * Job (managed by someone else) or by anything else keeps its finalizer: not ours to strip.
+ */
+function releasableBy(pod: V1Pod, jobUID: string): boolean {
+  const controllers = (pod.metadata?.ownerReferences ?? []).filter((r) => r.controller === true);
+  return controllers.length === 0 || controllerJobUID(pod) === jobUID;
+}
+
+/**
+ * Where a Pod's records go: `jobUID` (null: the orphan route), `departed` when it is filed under a
+ * Job it no longer belongs to (its labels stop matching that Job's selector).
+ */
+type Route = { jobUID: string | null; departed: boolean };
 
 interface KnownJob {
   managed: boolean;
@@ -45,6 +71,10 @@ interface KnownJob {
 interface KnownPod {
   subject: string;
   view: PodView;
+  /** The Job the subject files the Pod under (null: the orphan route). */
+  jobUID: string | null;
+  /** A departed record was published on `subject`: the Pod no longer belongs to that Job. */
+  departed: boolean;
 }
 
 export class WatcherState {
@@ -63,7 +93,7 @@ export class WatcherState {
       if (r.kind === "job") this.jobs.set(r.uid, { managed: true, view: r });
       else if (r.kind === "pod" && !r.gone) {
         const subject = this.podSubject(r.jobUID, r.uid);
-        this.pods.set(r.uid, { subject, view: r });
+        this.pods.set(r.uid, { subject, view: r, jobUID: r.jobUID, departed: false });
       } else if (r.kind === "sync") this.epoch = Math.max(this.epoch, r.epoch);
     }
   }
@@ -170,9 +200,28 @@ export class WatcherState {
     if (type === "DELETED") {
       const jobUID = controllerJobUID(pod);
       if (jobUID) this.pending.get(jobUID)?.delete(uid);
+      // A label-selector watch reports a Pod whose labels stop matching as DELETED (with the new
+      // object): it still exists, and the watcher will not see it again.
+      if (this.opts.inPodWatch && !this.opts.inPodWatch(pod)) return this.podLeftWatch(pod);
       return this.podGone(uid, pod.metadata?.resourceVersion ?? "0");
     }
     return this.podSeen(pod);
+  }
+
+  /**
+   * A Pod left the watch: filed as departed under the Job it was filed under, with its finalizer
+   * to be released by that Job's counter (nothing else will ever see it again), and forgotten.
+   */
+  private podLeftWatch(pod: V1Pod): Publication[] {
+    const uid = pod.metadata?.uid as string;
+    const known = this.pods.get(uid);
+    if (!known) return [];
+    this.pods.delete(uid);
+    if (known.departed || known.jobUID === null) return [];
+    const view = podViewOf(pod);
+    const rv = isNewerResourceVersion(view.resourceVersion, known.view.resourceVersion) ? view.resourceVersion : known.view.resourceVersion;
+    const record = departedRecord({ ...view, resourceVersion: rv }, known.jobUID, hasTrackingFinalizer(pod) && releasableBy(pod, known.jobUID));
+    return [{ subject: known.subject, record, dedupId: `${uid}@${rv}@departed`, resourceVersion: rv }];
   }
 
   applyPodList(pods: V1Pod[], resourceVersion: string): Publication[] {
@@ -185,22 +234,45 @@ export class WatcherState {
       out.push(...this.podSeen(pod));
     }
     for (const uid of [...this.pods.keys()]) {
-      if (!present.has(uid)) out.push(...this.podGone(uid, resourceVersion));
+      if (!present.has(uid)) out.push(...this.podVanished(uid, resourceVersion));
     }
     return out;
   }
 
-  /** Where a Pod's records go: its managed Job's partition, the orphan route, or nowhere. */
-  private routeOf(pod: V1Pod): { jobUID: string | null } | "pending" | null {
+  /**
+   * A Pod missing from a relist. The API server keeps a Pod with the tracking finalizer until the
+   * finalizer goes, so one last seen holding it was either released and deleted meanwhile (unseen),
+   * or left a selective watch (its labels changed while the watch was down): filed as departed with
+   * the finalizer to release, which costs a 404 in the first case and leaves nothing behind in the
+   * second. Otherwise a tombstone.
+   */
+  private podVanished(uid: string, resourceVersion: string): Publication[] {
+    const known = this.pods.get(uid);
+    if (!known || !this.opts.podWatchSelective || !known.view.hasFinalizer || known.jobUID === null || known.departed) return this.podGone(uid, resourceVersion);
+    this.pods.delete(uid);
+    const rv = isNewerResourceVersion(resourceVersion, known.view.resourceVersion) ? resourceVersion : known.view.resourceVersion;
+    const record = departedRecord({ ...known.view, resourceVersion: rv }, known.jobUID, true);
+    return [{ subject: known.subject, record, dedupId: `${uid}@${rv}@departed`, resourceVersion: rv }];
+  }
+
+  /**
+   * Where a Pod's records go: its managed Job's partition (departed when its labels no longer
+   * match that Job's selector: in-tree `ClaimPods` releases such a Pod), the orphan route, or nowhere.
+   */
+  private routeOf(pod: V1Pod): Route | "pending" | null {
     const jobUID = controllerJobUID(pod);
     if (jobUID !== null) {
       const job = this.jobs.get(jobUID);
-      if (job) return job.managed ? { jobUID } : null;
+      if (job) {
+        if (!job.managed) return null;
+        const selector = job.view?.job?.spec?.selector;
+        return { jobUID, departed: selector !== undefined && !matchesLabelSelector(selector, pod.metadata?.labels) };
+      }
       // Owner not seen (deleted before we saw it, or a race with its ADDED event).
-      if (this.opts.manageAllJobs && hasTrackingFinalizer(pod)) return { jobUID };
+      if (this.opts.manageAllJobs && hasTrackingFinalizer(pod)) return { jobUID, departed: false };
       return this.opts.manageAllJobs ? null : "pending";
     }
-    return this.opts.manageAllJobs && hasTrackingFinalizer(pod) ? { jobUID: null } : null;
+    return this.opts.manageAllJobs && hasTrackingFinalizer(pod) ? { jobUID: null, departed: false } : null;
   }
 
   private podSeen(pod: V1Pod): Publication[] {
@@ -209,12 +281,19 @@ export class WatcherState {
     const view = podViewOf(pod);
     if (known) {
       if (!isNewerResourceVersion(view.resourceVersion, known.view.resourceVersion)) return [];
-      if (samePodState(view, known.view)) {
-        known.view = { ...known.view, resourceVersion: view.resourceVersion };
-        return [];
+      const route = this.routeOf(pod);
+      const stays = route !== null && route !== "pending" && route.jobUID === known.jobUID && route.departed === known.departed;
+      if (stays) {
+        if (samePodState(view, known.view)) {
+          known.view = { ...known.view, resourceVersion: view.resourceVersion };
+          return [];
+        }
+        known.view = view;
+        // A departed Pod's later states do not concern the Job it left.
+        if (known.departed) return [];
+        return [{ subject: known.subject, record: view, dedupId: `${uid}@${view.resourceVersion}`, resourceVersion: view.resourceVersion }];
       }
-      known.view = view;
-      return [{ subject: known.subject, record: view, dedupId: `${uid}@${view.resourceVersion}`, resourceVersion: view.resourceVersion }];
+      return this.podMoved(pod, known, view, route);
     }
     const route = this.routeOf(pod);
     if (route === null) return [];
@@ -231,8 +310,50 @@ export class WatcherState {
       return [];
     }
     const subject = this.podSubject(route.jobUID, uid);
-    this.pods.set(uid, { subject, view });
+    this.pods.set(uid, { subject, view, jobUID: route.jobUID, departed: route.departed });
+    if (route.departed) {
+      // Controlled by a managed Job whose selector it does not match: released (never counted).
+      const record = departedRecord(view, route.jobUID, hasTrackingFinalizer(pod));
+      return [{ subject, record, dedupId: `${uid}@${view.resourceVersion}@departed`, resourceVersion: view.resourceVersion }];
+    }
     return [{ subject, record: view, dedupId: `${uid}@${view.resourceVersion}`, resourceVersion: view.resourceVersion }];
+  }
+
+  /**
+   * A known Pod whose route changed: its controller changed or went, or its labels stopped (or
+   * started again) matching its Job's selector. The Job it was filed under gets a departed record
+   * (its finalizer released by that Job's counter unless the new route tracks it), and the new
+   * route the Pod's state.
+   */
+  private podMoved(pod: V1Pod, known: KnownPod, view: PodView, route: Route | "pending" | null): Publication[] {
+    const uid = view.uid;
+    const out: Publication[] = [];
+    const tracked = route !== null && route !== "pending" && !route.departed;
+    const sameFiling = route !== null && route !== "pending" && route.jobUID === known.jobUID;
+    if (!known.departed && !(sameFiling && !route.departed)) {
+      // Released by the Job it left only when nothing else will track it (the orphan route, another
+      // managed Job, or an owner not seen yet all do or may).
+      const release = known.jobUID !== null && hasTrackingFinalizer(pod) && !tracked && route !== "pending" && releasableBy(pod, known.jobUID);
+      const record = departedRecord(view, known.jobUID, release);
+      out.push({ subject: known.subject, record, dedupId: `${uid}@${view.resourceVersion}@departed`, resourceVersion: view.resourceVersion });
+    }
+    this.pods.delete(uid);
+    if (route === "pending" || route === null) {
+      // The watcher's own memory of it goes; a pending owner picks it up once seen.
+      if (route === "pending") out.push(...this.podSeen(pod));
+      return out;
+    }
+    const subject = this.podSubject(route.jobUID, uid);
+    this.pods.set(uid, { subject, view, jobUID: route.jobUID, departed: route.departed });
+    if (route.departed) {
+      if (subject !== known.subject) {
+        const record = departedRecord(view, route.jobUID, hasTrackingFinalizer(pod));
+        out.push({ subject, record, dedupId: `${uid}@${view.resourceVersion}@departed`, resourceVersion: view.resourceVersion });
+      }
+      return out;
+    }
+    out.push({ subject, record: view, dedupId: `${uid}@${view.resourceVersion}`, resourceVersion: view.resourceVersion });
+    return out;
   }
 
   private podGone(uid: string, resourceVersion: string): Publication[] {

@@ -10,7 +10,6 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import type { Logger } from "../../shared/observability/logger.js";
 import type { KubeClients } from "../../shared/kube/client.js";
-import { jobToWire } from "../../shared/kube/serialization.js";
 import { LABEL_CONTROLLER_UID, VIEW_SUBJECT_PREFIX } from "../../shared/constants.js";
 import { ViewPublisher } from "../../shared/nats/view-publisher.js";
 import { readViewSnapshot } from "../../shared/nats/view-reader.js";
@@ -18,6 +17,7 @@ import { onReconnect } from "../../shared/nats/connection.js";
 import { sleep } from "../../shared/backoff.js";
 import type { ConfigOf } from "../../shared/config/options.js";
 import { runListWatch } from "../../shared/kube/list-watch.js";
+import { parseLabelSelectorString } from "../../shared/kube/label-selector.js";
 import { WatcherState, type Publication } from "./watcher-state.js";
 import type { watcherOptionSchema } from "./options.js";
 import type { WatcherMetrics } from "../../shared/observability/metrics.js";
@@ -111,8 +111,9 @@ async function runSession(
   const now = deps.now ?? Date.now;
   const js = jetstream(deps.nc);
   const publisher = new ViewPublisher(js, { logger });
-  const state = new WatcherState({ ...config, watcherId });
   const podSelector = config.podLabelSelector || (config.manageAllJobs ? "" : LABEL_CONTROLLER_UID);
+  const inPodWatch = parseLabelSelectorString(podSelector);
+  const state = new WatcherState({ ...config, watcherId, inPodWatch: (pod) => inPodWatch(pod.metadata?.labels), podWatchSelective: podSelector !== "" });
   let jobsListed = false;
   let podsListed = false;
   // Periodic markers say "someone is watching this partition now": written only while both
@@ -163,7 +164,7 @@ async function runSession(
 
   const jobLoop = runListWatch<V1Job>({
     resource: "jobs",
-    kubeConfig: kube.kubeConfig,
+    watch: kube.watch,
     watchPath: config.namespace ? `/apis/batch/v1/namespaces/${config.namespace}/jobs` : "/apis/batch/v1/jobs",
     onWatchOpen: (open) => (watchOpen.jobs = open),
     pageSize: config.listPageSize,
@@ -171,7 +172,7 @@ async function runSession(
       const list = config.namespace
         ? await kube.batch.listNamespacedJob({ namespace: config.namespace, _continue: token, limit })
         : await kube.batch.listJobForAllNamespaces({ _continue: token, limit });
-      return { items: list.items.map(jobToWire), resourceVersion: list.metadata?.resourceVersion ?? "0", continueToken: list.metadata?._continue };
+      return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? "0", continueToken: list.metadata?._continue };
     },
     handler: {
       onListed: async (items, rv) => {
@@ -192,7 +193,7 @@ async function runSession(
   await Promise.race([waitUntil(() => jobsListed, signal), jobLoop]);
   const podLoop = runListWatch<V1Pod>({
     resource: "pods",
-    kubeConfig: kube.kubeConfig,
+    watch: kube.watch,
     watchPath: config.namespace ? `/api/v1/namespaces/${config.namespace}/pods` : "/api/v1/pods",
     onWatchOpen: (open) => (watchOpen.pods = open),
     labelSelector: podSelector || undefined,

@@ -16,7 +16,32 @@ export const natsOptions = {
   natsTlsCa: stringOption({ flag: "nats-tls-ca", env: "NATS_TLS_CA", description: "PEM file of the CA that signed the NATS server certificate (turns TLS on)", default: "" }),
   natsTlsCert: stringOption({ flag: "nats-tls-cert", env: "NATS_TLS_CERT", description: "PEM client certificate for NATS (with --nats-tls-key; turns TLS on)", default: "" }),
   natsTlsKey: stringOption({ flag: "nats-tls-key", env: "NATS_TLS_KEY", description: "PEM private key of --nats-tls-cert", default: "" }),
+  ...streamLimitOptionsSpec(),
 };
+
+/**
+ * Limits of the JetStream streams (shared/nats/streams.ts says what happens at each). Every service
+ * ensures the streams, so give every process the same values. A stream past
+ * `--stream-warn-ratio` of a limit logs a warning (at most every 5 minutes) and shows in
+ * `jobtally_stream_usage_ratio`.
+ */
+function streamLimitOptionsSpec() {
+  return {
+    viewMaxRecords: integerOption({
+      flag: "view-max-records",
+      env: "JOBTALLY_VIEW_MAX_RECORDS",
+      description: "live Pods and Jobs the view stream may hold (1 KiB each, plus one sync marker per partition); when full, new Pods wait (the watcher retries), nothing is dropped",
+      default: 2_000_000,
+      min: 1,
+    }),
+    intentMaxMsgs: integerOption({ flag: "intent-max-msgs", env: "JOBTALLY_INTENT_MAX_MSGS", description: "intents the work queue may hold; when full, publishers wait and retry, no queued intent is dropped", default: 1_000_000, min: 1 }),
+    intentMaxBytes: integerOption({ flag: "intent-max-bytes", env: "JOBTALLY_INTENT_MAX_BYTES", description: "bytes the work queue may hold (same behaviour as --intent-max-msgs)", default: 2 * 1024 ** 3, min: 1024 }),
+    dlqMaxMsgs: integerOption({ flag: "dlq-max-msgs", env: "JOBTALLY_DLQ_MAX_MSGS", description: "dead letters kept (the oldest go first; they also expire after 14 days)", default: 100_000, min: 1 }),
+    dlqMaxBytes: integerOption({ flag: "dlq-max-bytes", env: "JOBTALLY_DLQ_MAX_BYTES", description: "bytes of dead letters kept (the oldest go first)", default: 256 * 1024 ** 2, min: 1024 }),
+    streamWarnRatio: numberOption({ flag: "stream-warn-ratio", env: "JOBTALLY_STREAM_WARN_RATIO", description: "warn when a stream holds more than this fraction of one of its limits", default: 0.8, min: 0.01, max: 1 }),
+    streamCheckIntervalMs: durationMsOption({ flag: "stream-check-interval", env: "JOBTALLY_STREAM_CHECK_INTERVAL", description: "how often each service reads the streams' usage", default: 30_000, min: 100 }),
+  };
+}
 
 export const managementOptions = {
   managedBy: stringOption({ flag: "managed-by", env: "JOBTALLY_MANAGED_BY", description: "manage the Jobs whose spec.managedBy equals this", default: DEFAULT_MANAGED_BY }),

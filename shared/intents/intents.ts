@@ -32,7 +32,13 @@ export type RemovalReason =
   /** The Pod has no (living) controller Job. */
   | "orphan"
   /** Indexed Job: the Pod's success is already recorded in completedIndexes. */
-  | "index-recorded";
+  | "index-recorded"
+  /**
+   * The Pod left its Job while it still exists (its controller ownerReference went, or its labels
+   * stop matching the Job's selector): the finalizer goes, the Pod is never counted (in-tree:
+   * `ClaimPods` releases it and the orphan queue removes the finalizer).
+   */
+  | "released";
 
 export interface RemoveFinalizerIntent extends IntentLease {
   kind: "removeFinalizer";

@@ -1,21 +1,11 @@
 /**
- * Kubernetes clients for jobtally's services: a kubeconfig (file, or the in-cluster service
- * account) and one shared keep-alive agent, so that thousands of PATCHes reuse a few connections
- * instead of opening one TLS connection each (client-node 1.4 makes a new agent per request).
+ * The Kubernetes clients of jobtally's services: the few requests they send, as plain JSON over
+ * one keep-alive agent (rest.ts), without loading `@kubernetes/client-node` (about 75 MiB of RSS
+ * per process; its types only are used). The method names and parameters are client-node's, so
+ * its full clients (full-client.ts: simulators, bench, tests) fit the same interface.
  */
-import http from "node:http";
-import https from "node:https";
-import { BatchV1Api, CoordinationV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
-import type { RequestContext } from "@kubernetes/client-node";
-
-export interface KubeClients {
-  kubeConfig: KubeConfig;
-  core: CoreV1Api;
-  batch: BatchV1Api;
-  coordination: CoordinationV1Api;
-  /** Base URL of the API server. */
-  server: string;
-}
+import type { CoreV1Event, V1APIResourceList, V1DeleteOptions, V1Job, V1JobList, V1Pod, V1PodList, V1Status } from "@kubernetes/client-node";
+import { KubeRest, type WatchHandle } from "./rest.js";
 
 export interface KubeClientOptions {
   /** kubeconfig path; empty → in-cluster service account. */
@@ -24,49 +14,66 @@ export interface KubeClientOptions {
   maxSockets?: number;
 }
 
-export function loadKubeConfig(path: string): KubeConfig {
-  const kc = new KubeConfig();
-  if (path) kc.loadFromFile(path);
-  else kc.loadFromCluster();
-  if (!kc.getCurrentCluster()) throw new Error(`kubeconfig ${path || "(in-cluster)"} has no current cluster`);
-  allowPlainHttp(kc);
-  return kc;
+interface ListParams {
+  _continue?: string;
+  limit?: number;
+  labelSelector?: string;
 }
 
-/**
- * client-node 1.4 refuses an `http://` server unless the cluster says `insecure-skip-tls-verify`
- * ("HTTP protocol is not allowed when skipTLSVerify is not set"), although there is no TLS to
- * verify; kubectl has no such rule. Plain-HTTP clusters (the simulator, a local proxy) are marked
- * so here.
- */
-export function allowPlainHttp(kc: KubeConfig): void {
-  kc.clusters = kc.clusters.map((c) => (c.server.startsWith("http:") && !c.skipTLSVerify ? { ...c, skipTLSVerify: true } : c));
+export interface KubeCoreApi {
+  getAPIResources(): Promise<V1APIResourceList>;
+  createNamespacedEvent(p: { namespace: string; body: CoreV1Event }): Promise<CoreV1Event>;
+  readNamespacedPod(p: { namespace: string; name: string }): Promise<V1Pod>;
+  createNamespacedPod(p: { namespace: string; body: V1Pod }): Promise<V1Pod>;
+  deleteNamespacedPod(p: { namespace: string; name: string; body?: V1DeleteOptions }): Promise<V1Pod | V1Status>;
+  listNamespacedPod(p: ListParams & { namespace: string }): Promise<V1PodList>;
+  listPodForAllNamespaces(p: ListParams): Promise<V1PodList>;
+  /** A strategic-merge patch of a Pod (the finalizer removal). */
+  patchNamespacedPodStrategic(p: { namespace: string; name: string; body: object }): Promise<V1Pod>;
 }
 
-/** Makes every request of `kc` go through one keep-alive agent built from the kubeconfig's TLS settings. */
-export function shareKeepAliveAgent(kc: KubeConfig, maxSockets = 64): void {
-  const original = kc.applySecurityAuthentication.bind(kc);
-  let shared: http.Agent | https.Agent | undefined;
-  kc.applySecurityAuthentication = async (context: RequestContext): Promise<void> => {
-    await original(context);
-    if (!shared) {
-      const perRequest = (context as unknown as { getAgent(): http.Agent | https.Agent | undefined }).getAgent();
-      const isHttps = context.getUrl().startsWith("https:");
-      const options = { ...((perRequest as unknown as { options?: object } | undefined)?.options ?? {}), keepAlive: true, maxSockets };
-      shared = isHttps ? new https.Agent(options) : new http.Agent(options);
-    }
-    context.setAgent(shared);
-  };
+export interface KubeBatchApi {
+  readNamespacedJobStatus(p: { namespace: string; name: string }): Promise<V1Job>;
+  replaceNamespacedJobStatus(p: { namespace: string; name: string; body: V1Job }): Promise<V1Job>;
+  listNamespacedJob(p: ListParams & { namespace: string }): Promise<V1JobList>;
+  listJobForAllNamespaces(p: ListParams): Promise<V1JobList>;
 }
 
+/** Opens a watch (`?watch=true` on `path`); resolves once the server answered. */
+export type WatchOpener = (path: string, query: Record<string, string | number | boolean | undefined>, onEvent: (type: string, obj: unknown) => void, onDone: (err: unknown) => void) => Promise<WatchHandle>;
+
+export interface KubeClients {
+  core: KubeCoreApi;
+  batch: KubeBatchApi;
+  watch: WatchOpener;
+  /** Base URL of the API server. */
+  server: string;
+}
+
+const ns = (n: string): string => encodeURIComponent(n);
+
+/** The services' clients: plain JSON requests, objects as the API server sends them (times as strings). */
 export function createKubeClients(opts: KubeClientOptions): KubeClients {
-  const kc = loadKubeConfig(opts.kubeconfig);
-  shareKeepAliveAgent(kc, opts.maxSockets ?? 64);
+  const rest = new KubeRest(opts.kubeconfig, opts.maxSockets ?? 64);
+  const list = (p: ListParams) => ({ continue: p._continue, limit: p.limit, labelSelector: p.labelSelector });
   return {
-    kubeConfig: kc,
-    core: kc.makeApiClient(CoreV1Api),
-    batch: kc.makeApiClient(BatchV1Api),
-    coordination: kc.makeApiClient(CoordinationV1Api),
-    server: kc.getCurrentCluster()?.server ?? "",
+    server: rest.server,
+    core: {
+      getAPIResources: () => rest.request("GET", "/api/v1"),
+      createNamespacedEvent: ({ namespace, body }) => rest.request("POST", `/api/v1/namespaces/${ns(namespace)}/events`, { body }),
+      readNamespacedPod: ({ namespace, name }) => rest.request("GET", `/api/v1/namespaces/${ns(namespace)}/pods/${ns(name)}`),
+      createNamespacedPod: ({ namespace, body }) => rest.request("POST", `/api/v1/namespaces/${ns(namespace)}/pods`, { body }),
+      deleteNamespacedPod: ({ namespace, name, body }) => rest.request("DELETE", `/api/v1/namespaces/${ns(namespace)}/pods/${ns(name)}`, { body }),
+      listNamespacedPod: (p) => rest.request("GET", `/api/v1/namespaces/${ns(p.namespace)}/pods`, { query: list(p) }),
+      listPodForAllNamespaces: (p) => rest.request("GET", "/api/v1/pods", { query: list(p) }),
+      patchNamespacedPodStrategic: ({ namespace, name, body }) => rest.request("PATCH", `/api/v1/namespaces/${ns(namespace)}/pods/${ns(name)}`, { body, contentType: "application/strategic-merge-patch+json" }),
+    },
+    batch: {
+      readNamespacedJobStatus: ({ namespace, name }) => rest.request("GET", `/apis/batch/v1/namespaces/${ns(namespace)}/jobs/${ns(name)}/status`),
+      replaceNamespacedJobStatus: ({ namespace, name, body }) => rest.request("PUT", `/apis/batch/v1/namespaces/${ns(namespace)}/jobs/${ns(name)}/status`, { body }),
+      listNamespacedJob: (p) => rest.request("GET", `/apis/batch/v1/namespaces/${ns(p.namespace)}/jobs`, { query: list(p) }),
+      listJobForAllNamespaces: (p) => rest.request("GET", "/apis/batch/v1/jobs", { query: list(p) }),
+    },
+    watch: (path, query, onEvent, onDone) => rest.watch(path, query, onEvent, onDone),
   };
 }

@@ -1,5 +1,18 @@
-/** Reading client-node's ApiException: the HTTP code, the metav1.Status reason, Retry-After. */
-import { ApiException } from "@kubernetes/client-node";
+/**
+ * Reading an API error: the HTTP code, the metav1.Status reason, Retry-After. Both client-node's
+ * ApiException and the light clients' KubeApiError (rest.ts) carry a numeric `code`, the response
+ * `body` (text or parsed) and `headers`; matched by shape, so client-node need not be loaded.
+ */
+interface ApiErrorLike {
+  code: number;
+  body: unknown;
+  headers?: unknown;
+  message: string;
+}
+
+function isApiErrorLike(err: unknown): err is ApiErrorLike {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === "number" && "body" in err;
+}
 
 export interface ApiErrorInfo {
   code: number | null;
@@ -11,7 +24,7 @@ export interface ApiErrorInfo {
 }
 
 export function apiErrorInfo(err: unknown): ApiErrorInfo {
-  if (err instanceof ApiException) {
+  if (isApiErrorLike(err)) {
     let body: { reason?: string; message?: string; details?: { causes?: { reason?: unknown }[] } } = {};
     try {
       body = typeof err.body === "string" ? JSON.parse(err.body) : ((err.body as typeof body) ?? {});

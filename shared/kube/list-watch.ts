@@ -4,8 +4,9 @@
  * on 410 Gone (or any failure to resume), list again. A complete list is handed over in one call so
  * the caller can find objects that vanished while it was not watching.
  */
-import { Watch, type KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "../observability/logger.js";
+import type { WatchOpener } from "./client.js";
 import { backoffDelayMs, sleep } from "../backoff.js";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
@@ -26,7 +27,9 @@ export interface ListWatchHandler<T> {
 
 export interface ListWatchOptions<T> {
   resource: string;
-  kubeConfig: KubeConfig;
+  /** How watches are opened: the services' light clients (`KubeClients.watch`), or client-node's Watch on this KubeConfig. */
+  watch?: WatchOpener;
+  kubeConfig?: KubeConfig;
   /** API path to watch, e.g. `/api/v1/pods`. */
   watchPath: string;
   labelSelector?: string;
@@ -40,6 +43,15 @@ export interface ListWatchOptions<T> {
   onRelist?(reason: string): void;
   /** The watch is open (true) or not: listing, backing off, or reconnecting (false). */
   onWatchOpen?(open: boolean): void;
+}
+
+/** The opener of `opts`: its `watch`, or client-node's Watch (loaded only then) on its KubeConfig. */
+async function openWatch(opts: Pick<ListWatchOptions<unknown>, "watch" | "kubeConfig">): Promise<WatchOpener> {
+  if (opts.watch) return opts.watch;
+  if (!opts.kubeConfig) throw new Error("runListWatch needs `watch` or `kubeConfig`");
+  const { Watch } = await import("@kubernetes/client-node");
+  const w = new Watch(opts.kubeConfig);
+  return (path, query, onEvent, onDone) => w.watch(path, query, onEvent, onDone);
 }
 
 class GoneError extends Error {
@@ -106,7 +118,7 @@ function watchOnce<T extends { metadata?: { resourceVersion?: string } }>(
     let rv = fromResourceVersion;
     let gone = false;
     let settled = false;
-    let controller: AbortController | undefined;
+    let controller: { abort(): void } | undefined;
     const onAbort = (): void => controller?.abort();
     const finish = (err: unknown): void => {
       if (settled) return;
@@ -118,8 +130,9 @@ function watchOnce<T extends { metadata?: { resourceVersion?: string } }>(
       else resolve(rv);
     };
     const timeout = opts.watchTimeoutSeconds ?? 300;
-    new Watch(opts.kubeConfig)
-      .watch(
+    openWatch(opts)
+      .then((watch) =>
+        watch(
         opts.watchPath,
         {
           resourceVersion: rv,
@@ -127,7 +140,8 @@ function watchOnce<T extends { metadata?: { resourceVersion?: string } }>(
           timeoutSeconds: Math.round(timeout * (1 + Math.random() * 0.2)),
           labelSelector: opts.labelSelector,
         },
-        (type: string, obj: T & { code?: number; reason?: string }) => {
+        (type: string, raw: unknown) => {
+          const obj = raw as T & { code?: number; reason?: string };
           if (type === "ERROR") {
             if (obj?.code === 410 || obj?.reason === "Expired" || obj?.reason === "Gone") gone = true;
             controller?.abort();
@@ -147,11 +161,11 @@ function watchOnce<T extends { metadata?: { resourceVersion?: string } }>(
           }
         },
         (err: unknown) => {
-          const code = (err as { statusCode?: number } | null)?.statusCode;
-          if (code === 410) gone = true;
+          const e = err as { statusCode?: number; code?: unknown } | null;
+          if (e?.statusCode === 410 || e?.code === 410) gone = true;
           finish(err);
         },
-      )
+      ))
       .then((c) => {
         controller = c;
         if (!settled) opts.onWatchOpen?.(true);

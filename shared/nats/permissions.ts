@@ -17,7 +17,7 @@
  *   creation failures (`jobtally.creation-failed.>`).
  * - finalizer-remover: consumes the intents through its durable consumers (`CONSUMER.*` on
  *   JOBTALLY_INTENTS, acks on `$JS.ACK.JOBTALLY_INTENTS.>`), reads (never writes) the lease bucket to
- *   fence intents, dead-letters malformed intents, reports creation failures, and takes part in the
+ *   fence intents and view records to verify them (`STREAM.MSG.GET`), dead-letters malformed intents, reports creation failures, and takes part in the
  *   shared budget.
  */
 import { DLQ_STREAM, DLQ_SUBJECT_PREFIX, INTENT_STREAM, INTENT_SUBJECT_PREFIX, VIEW_STREAM, VIEW_SUBJECT_PREFIX } from "../constants.js";
@@ -115,6 +115,8 @@ const PERMISSIONS: Record<PipelineService, NatsPermissions> = {
       `${CREATION_FAILURE_SUBJECT_PREFIX}.>`,
       ...durableConsumers(INTENT_STREAM, REMOVER_DURABLES),
       `${API}.CONSUMER.DELETE.${INTENT_STREAM}.${LEGACY_REMOVER_DURABLE_NAME}`,
+      // Reads (never writes) view records: intents are verified against them (verify.ts).
+      `${API}.STREAM.MSG.GET.${VIEW_STREAM}`,
       ...bucketReader(),
     ],
     subscribe: [INBOX, `${BUDGET_SUBJECT_PREFIX}.>`],

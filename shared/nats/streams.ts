@@ -1,16 +1,64 @@
 /**
  * The three JetStream streams, created or updated idempotently by every service at start-up, so
  * that nothing depends on an operator creating them first and several processes may race here.
+ *
+ * Limits, and what happens at each (nats-server 2.9 behaviour, test/unit/nats/stream-limits.test.ts):
+ * - JOBTALLY_VIEW holds one record per live (or not yet counted) Pod and per managed Job, plus one
+ *   sync marker per partition; settled tombstones are deleted. Dropping a record would lose a
+ *   count, so the stream discards *new* keys when full (DiscardPolicy.New): the watcher's publish
+ *   of a new Pod is refused and retried until the counters' deletions free room, while updates of
+ *   existing keys (a Pod finishing, a tombstone) still go through, so counting never stops.
+ *   Its size comes from `--view-max-records` (a budget of live Pods and Jobs) plus the partitions'
+ *   sync markers, at VIEW_RECORD_BUDGET_BYTES each.
+ * - JOBTALLY_INTENTS (work queue) refuses new intents when full (DiscardPolicy.New): publishers
+ *   retry until removers drain it; a queued intent is never dropped.
+ * - JOBTALLY_DLQ drops its oldest dead letters (DiscardPolicy.Old): they are for an operator only.
+ * A limit is never lowered below what the stream holds: nats-server enforces a lowered limit by
+ * deleting the oldest messages, whatever the discard policy.
  */
 import { RetentionPolicy, StorageType, DiscardPolicy, jetstreamManager } from "@nats-io/jetstream";
 import type { JetStreamManager, StreamConfig } from "@nats-io/jetstream";
 import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import { JS_CODES, jsApiCode } from "./errors.js";
+import type { Logger } from "../observability/logger.js";
 import { DLQ_STREAM, DLQ_SUBJECT_PREFIX, INTENT_STREAM, INTENT_SUBJECT_PREFIX, VIEW_STREAM, VIEW_SUBJECT_PREFIX } from "../constants.js";
 
-export interface EnsureStreamsOptions {
+export interface StreamLimits {
+  /** Live Pods and Jobs the view may hold at once. @default 2,000,000 */
+  viewMaxRecords: number;
+  /** Partitions (one sync marker each). @default 32 */
+  partitions: number;
+  /** @default 1,000,000 */
+  intentMaxMsgs: number;
+  /** @default 2 GiB */
+  intentMaxBytes: number;
+  /** @default 100,000 */
+  dlqMaxMsgs: number;
+  /** @default 256 MiB */
+  dlqMaxBytes: number;
+}
+
+export const DEFAULT_STREAM_LIMITS: StreamLimits = {
+  viewMaxRecords: 2_000_000,
+  partitions: 32,
+  intentMaxMsgs: 1_000_000,
+  intentMaxBytes: 2 * 1024 ** 3,
+  dlqMaxMsgs: 100_000,
+  dlqMaxBytes: 256 * 1024 ** 2,
+};
+
+/**
+ * Stored bytes budgeted per view record: a Pod record is ~400 bytes of JSON, plus its subject
+ * (~100), the Nats-Msg-Id header and the server's per-message overhead; 1 KiB leaves room for long
+ * names and labels.
+ */
+export const VIEW_RECORD_BUDGET_BYTES = 1024;
+
+export interface EnsureStreamsOptions extends Partial<StreamLimits> {
   /** Stream replicas (1 on a single server, 3 on a cluster). */
   replicas: number;
+  /** Told when a limit is kept above the wanted one because the stream holds more already. */
+  logger?: Pick<Logger, "warn">;
 }
 
 /** Dedup window of the view and intent streams: a retried publish within it is a no-op. */
@@ -22,7 +70,9 @@ type WantedConfig = Pick<StreamConfig, "name" | "subjects" | "retention" | "stor
 
 /** The wanted configuration of each stream (pure; exported for tests and docs). */
 export function streamConfigs(opts: EnsureStreamsOptions): WantedConfig[] {
-  const common = { storage: StorageType.File, num_replicas: opts.replicas, discard: DiscardPolicy.Old };
+  const l = { ...DEFAULT_STREAM_LIMITS, ...definedOnly(opts) };
+  const common = { storage: StorageType.File, num_replicas: opts.replicas };
+  const viewMaxMsgs = l.viewMaxRecords + l.partitions;
   return [
     {
       ...common,
@@ -31,6 +81,10 @@ export function streamConfigs(opts: EnsureStreamsOptions): WantedConfig[] {
       retention: RetentionPolicy.Limits,
       // One message per key: the stream is a KV of the latest state of every Pod / Job.
       max_msgs_per_subject: 1,
+      // Full: new keys are refused (and retried by the watcher), existing ones still update.
+      discard: DiscardPolicy.New,
+      max_msgs: viewMaxMsgs,
+      max_bytes: viewMaxMsgs * VIEW_RECORD_BUDGET_BYTES,
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     },
     {
@@ -38,6 +92,10 @@ export function streamConfigs(opts: EnsureStreamsOptions): WantedConfig[] {
       name: INTENT_STREAM,
       subjects: [`${INTENT_SUBJECT_PREFIX}.>`],
       retention: RetentionPolicy.Workqueue,
+      // Full: publishes are refused and retried (IntentPublisher); a queued intent is never dropped.
+      discard: DiscardPolicy.New,
+      max_msgs: l.intentMaxMsgs,
+      max_bytes: l.intentMaxBytes,
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     },
     {
@@ -45,9 +103,39 @@ export function streamConfigs(opts: EnsureStreamsOptions): WantedConfig[] {
       name: DLQ_STREAM,
       subjects: [`${DLQ_SUBJECT_PREFIX}.>`],
       retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old,
+      max_msgs: l.dlqMaxMsgs,
+      max_bytes: l.dlqMaxBytes,
       max_age: nanos(DLQ_MAX_AGE_MS),
     },
   ];
+}
+
+function definedOnly(o: Partial<StreamLimits>): Partial<StreamLimits> {
+  const out: Partial<StreamLimits> = {};
+  for (const k of Object.keys(DEFAULT_STREAM_LIMITS) as (keyof StreamLimits)[]) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
+/**
+ * `wanted` with every limit (max_msgs, max_bytes) kept at least at what the stream holds now
+ * (pure). nats-server applies a lowered limit by deleting the oldest messages, whatever the
+ * discard policy: for the view or the intents that would lose counts. The limit goes down later,
+ * at a start-up that finds the stream emptier. Returns the kept limits for a log line.
+ */
+export function neverBelowContent(wanted: WantedConfig, state: { messages: number; bytes: number }): { config: WantedConfig; kept: string[] } {
+  if (wanted.discard === DiscardPolicy.Old) return { config: wanted, kept: [] };
+  const config = { ...wanted };
+  const kept: string[] = [];
+  if (config.max_msgs !== undefined && config.max_msgs > 0 && state.messages > config.max_msgs) {
+    kept.push(`max_msgs ${state.messages} (wanted ${config.max_msgs})`);
+    config.max_msgs = state.messages;
+  }
+  if (config.max_bytes !== undefined && config.max_bytes > 0 && state.bytes > config.max_bytes) {
+    kept.push(`max_bytes ${state.bytes} (wanted ${config.max_bytes})`);
+    config.max_bytes = state.bytes;
+  }
+  return { config, kept };
 }
 
 /** Fields of `wanted` whose current value differs (arrays compared as JSON). */
@@ -65,10 +153,15 @@ const STREAM_NOT_FOUND = JS_CODES.streamNotFound;
 const STREAM_NAME_IN_USE = JS_CODES.streamNameInUse;
 const apiCode = jsApiCode;
 
-async function ensureOne(jsm: JetStreamManager, wanted: WantedConfig): Promise<void> {
+async function ensureOne(jsm: JetStreamManager, wantedAsked: WantedConfig, logger?: Pick<Logger, "warn">): Promise<void> {
   let current: StreamConfig | null = null;
+  let wanted = wantedAsked;
   try {
-    current = (await jsm.streams.info(wanted.name)).config;
+    const info = await jsm.streams.info(wanted.name);
+    current = info.config;
+    const clamped = neverBelowContent(wanted, info.state);
+    wanted = clamped.config;
+    if (clamped.kept.length > 0) logger?.warn({ stream: wanted.name, kept: clamped.kept }, "stream holds more than its configured limit; keeping the limit at its content (a lowered limit would delete messages)");
   } catch (err) {
     if (apiCode(err) !== STREAM_NOT_FOUND) throw err;
   }
@@ -90,5 +183,5 @@ async function ensureOne(jsm: JetStreamManager, wanted: WantedConfig): Promise<v
 
 export async function ensureStreams(nc: NatsConnection, opts: EnsureStreamsOptions): Promise<void> {
   const jsm = await jetstreamManager(nc);
-  for (const cfg of streamConfigs(opts)) await ensureOne(jsm, cfg);
+  for (const cfg of streamConfigs(opts)) await ensureOne(jsm, cfg, opts.logger);
 }

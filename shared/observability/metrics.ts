@@ -11,6 +11,22 @@ export function createRegistry(service: string): Registry {
   return registry;
 }
 
+/** Usage of the JetStream streams; every service reads it (shared/nats/stream-usage.ts). */
+export function createStreamMetrics(registry: Registry) {
+  return {
+    usageRatio: new Gauge({
+      name: "jobtally_stream_usage_ratio",
+      help: "Fraction of a stream's limit in use (limit=msgs or bytes); past --stream-warn-ratio a warning is logged. At 1 the view and the intents refuse new messages (their publishers wait), the DLQ drops its oldest",
+      labelNames: ["stream", "limit"],
+      registers: [registry],
+    }),
+    messages: new Gauge({ name: "jobtally_stream_messages", help: "Messages held by a stream", labelNames: ["stream"], registers: [registry] }),
+    bytes: new Gauge({ name: "jobtally_stream_bytes", help: "Bytes held by a stream", labelNames: ["stream"], registers: [registry] }),
+    nearLimit: new Counter({ name: "jobtally_stream_near_limit_total", help: "Checks that found a stream past --stream-warn-ratio of a limit", labelNames: ["stream"], registers: [registry] }),
+  };
+}
+export type StreamMetrics = ReturnType<typeof createStreamMetrics>;
+
 export function createWatcherMetrics(registry: Registry) {
   return {
     published: new Counter({ name: "jobtally_view_records_published_total", help: "View records handed to JetStream, by kind", labelNames: ["kind"], registers: [registry] }),
@@ -89,6 +105,12 @@ export function createRemoverMetrics(registry: Registry, queueDepth: () => numbe
       name: "jobtally_intents_fenced_total",
       help: "Intents refused, never executed, because the partition lease they were decided under was superseded (fencing)",
       labelNames: ["kind"],
+      registers: [registry],
+    }),
+    refused: new Counter({
+      name: "jobtally_intents_refused_total",
+      help: "Intents refused and dead-lettered, never executed, because they do not match a managed Job (finalizer-remover/verify.ts), by kind and reason",
+      labelNames: ["kind", "reason"],
       registers: [registry],
     }),
     rejected: new Counter({

@@ -99,6 +99,7 @@ export function podViewOf(pod: V1Pod): PodView {
   const restarts = restartCountOf(pod);
   const indexFailures = indexFailureCountOf(pod, INDEX_FAILURE_COUNT_KEY);
   const indexIgnored = indexFailureCountOf(pod, INDEX_IGNORED_FAILURE_COUNT_KEY);
+  const grace = md.deletionTimestamp ? (md.deletionGracePeriodSeconds ?? 0) : 0;
   return {
     v: VIEW_RECORD_VERSION,
     kind: "pod",
@@ -119,6 +120,7 @@ export function podViewOf(pod: V1Pod): PodView {
     ...(exitCodes.length > 0 ? { containerExitCodes: exitCodes } : {}),
     ...(conditions.length > 0 ? { conditions } : {}),
     ...(restarts > 0 ? { restartCount: restarts } : {}),
+    ...(grace > 0 ? { deletionGracePeriodSeconds: grace } : {}),
     ...(indexFailures > 0 ? { indexFailureCount: indexFailures } : {}),
     ...(indexIgnored > 0 ? { indexIgnoredFailureCount: indexIgnored } : {}),
   };
@@ -132,12 +134,21 @@ export function podTombstone(last: PodView, resourceVersion: string): PodView {
   return { ...last, resourceVersion, gone: true, hasFinalizer: false };
 }
 
+/**
+ * The record filed under `jobUID` for a Pod that left that Job but still exists (see
+ * `PodView.departed`): gone to that Job, with the Pod's current state otherwise.
+ */
+export function departedRecord(current: PodView, jobUID: string | null, releaseFinalizer: boolean): PodView {
+  return { ...current, jobUID, gone: true, hasFinalizer: false, departed: { releaseFinalizer } };
+}
+
 /** Equal in everything that matters for tracking (resourceVersion aside). */
 export function samePodState(a: PodView, b: PodView): boolean {
   return (
     a.phase === b.phase &&
     a.hasFinalizer === b.hasFinalizer &&
     a.deletionTimestamp === b.deletionTimestamp &&
+    (a.deletionGracePeriodSeconds ?? 0) === (b.deletionGracePeriodSeconds ?? 0) &&
     a.gone === b.gone &&
     a.ready === b.ready &&
     a.jobUID === b.jobUID &&

@@ -25,6 +25,11 @@ export interface PodView {
   hasFinalizer: boolean;
   /** ISO deletionTimestamp, or null. */
   deletionTimestamp: string | null;
+  /**
+   * `metadata.deletionGracePeriodSeconds` when above 0: the deletionTimestamp is that far after
+   * the deletion, which in-tree `getFinishTimeFromDeletionTimestamp` subtracts. Absent: 0.
+   */
+  deletionGracePeriodSeconds?: number;
   /** The Pod no longer exists in the API (observed DELETED, or missing from a relist). */
   gone: boolean;
   /** The Pod's Ready condition is True. */
@@ -61,6 +66,16 @@ export interface PodView {
    */
   indexFailureCount?: number;
   indexIgnoredFailureCount?: number;
+  /**
+   * The Pod still exists but left the Job this record is filed under: its controller
+   * ownerReference changed or went, or its labels stop matching the Job's selector (in-tree
+   * `ClaimPods` releases it). To that Job it is as good as gone (`gone` is true, so a UID it listed
+   * is counted as in-tree counts a listed UID whose Pod it no longer sees; an unlisted one never
+   * is), and `releaseFinalizer` says that it still carries the tracking finalizer and nothing else
+   * will track it (no other managed Job owns it, and the watcher no longer sees it), so that
+   * Job's counter removes it without counting (in-tree: the orphan queue). Absent: not departed.
+   */
+  departed?: { releaseFinalizer: boolean };
 }
 
 export interface ContainerExitCode {

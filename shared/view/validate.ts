@@ -85,7 +85,14 @@ export function parseViewRecord(data: Uint8Array | string): ViewRecord {
         if (typeof restarts !== "number" || !Number.isInteger(restarts) || restarts < 0) throw new MalformedRecordError(`field "restartCount" must be a non-negative integer`);
         if (restarts > 0) pod.restartCount = restarts;
       }
-      for (const key of ["indexFailureCount", "indexIgnoredFailureCount"] as const) {
+      const departed = raw.departed;
+      if (departed !== null && departed !== undefined) {
+        if (typeof departed !== "object" || typeof (departed as { releaseFinalizer?: unknown }).releaseFinalizer !== "boolean") {
+          throw new MalformedRecordError(`field "departed" must be {releaseFinalizer: boolean}`);
+        }
+        pod.departed = { releaseFinalizer: (departed as { releaseFinalizer: boolean }).releaseFinalizer };
+      }
+      for (const key of ["indexFailureCount", "indexIgnoredFailureCount", "deletionGracePeriodSeconds"] as const) {
         const n = raw[key];
         if (n === null || n === undefined) continue;
         if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw new MalformedRecordError(`field "${key}" must be a non-negative integer`);

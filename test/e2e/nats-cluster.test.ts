@@ -49,7 +49,7 @@ async function nodeServing(nats: NatsClusterHandle, clientName: string): Promise
   return -1;
 }
 
-describe("on a three-node NATS cluster with R3 streams", { timeout: 180_000 }, () => {
+describe("on a three-node NATS cluster with R3 streams", { timeout: 300_000 }, () => {
   let p: Pipeline<NatsClusterHandle>;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
@@ -81,7 +81,7 @@ describe("on a three-node NATS cluster with R3 streams", { timeout: 180_000 }, (
         const job = await p.readJob(name);
         return (job.status?.succeeded ?? 0) + (job.status?.failed ?? 0) >= COMPLETIONS / 5 ? job : undefined;
       },
-      { timeoutMs: 60_000, intervalMs: 100, what: `Job ${name} to count ${COMPLETIONS / 5} Pods` },
+      { timeoutMs: 120_000, intervalMs: 100, what: `Job ${name} to count ${COMPLETIONS / 5} Pods` },
     ).catch((err: Error) => {
       throw new Error(`${err.message}\n--- service logs ---\n${p.logs()}`);
     });

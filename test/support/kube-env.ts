@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { BatchV1Api, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
-import { loadKubeConfig } from "../../shared/kube/client.js";
+import { loadKubeConfig } from "../../shared/kube/full-client.js";
 import { spawnJobtally, waitFor, type ChildHandle } from "./processes.js";
 
 export interface KubeEnv {

@@ -67,6 +67,8 @@ export interface JobSpecInput {
   podFailurePolicy?: V1PodFailurePolicy;
   /** `spec.template.spec.restartPolicy`. @default "Never" */
   restartPolicy?: "Never" | "OnFailure";
+  /** Labels of the Pod template (with `extraSpec.manualSelector`, what `extraSpec.selector` selects). */
+  podLabels?: Record<string, string>;
   /** Further `spec` fields (backoffLimitPerIndex, successPolicy, podReplacementPolicy, ...), merged last. */
   extraSpec?: Partial<V1JobSpec>;
 }
@@ -131,7 +133,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
     watcher: ["watcher", ...partitioned, "--namespace", ns, "--sync-marker-interval", "1s", ...(opts.flags?.watcher ?? [])],
     // Short leases, so that a killed counter's partitions move within seconds (defaults: 15 s, 10 s, 2 s).
     counter: ["counter", ...partitioned, "--api-qps", "0", "--pod-failure-backoff", "1s", "--pod-failure-backoff-max", "5s", ...TEST_LEASE_FLAGS, ...(opts.flags?.counter ?? [])],
-    "finalizer-remover": ["finalizer-remover", ...common, "--qps", "0", ...(opts.flags?.["finalizer-remover"] ?? [])],
+    "finalizer-remover": ["finalizer-remover", ...partitioned, "--qps", "0", ...(opts.flags?.["finalizer-remover"] ?? [])],
     "kubelet-sim": [
       "kubelet-sim",
       "--kubeconfig",
@@ -197,7 +199,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
           ...(spec.podFailurePolicy ? { podFailurePolicy: spec.podFailurePolicy } : {}),
           ...spec.extraSpec,
           template: {
-            metadata: { annotations: spec.podAnnotations },
+            metadata: { annotations: spec.podAnnotations, ...(spec.podLabels ? { labels: spec.podLabels } : {}) },
             spec: { restartPolicy: spec.restartPolicy ?? "Never", containers: [{ name: "work", image: "busybox:1.36", command: ["sh", "-c", "true"] }] },
           },
         },

@@ -1,6 +1,6 @@
 /** The counter's pure decisions: one sync of one Job, and the pieces it is made of. */
 export * from "./types.js";
-export { earliest, planJobSync } from "./plan-job-sync.js";
+export { earliest, planJobSync, releaseRemovals } from "./plan-job-sync.js";
 export { OrderedIntervals, type IndexInterval } from "./completed-indexes.js";
 export * from "./conditions.js";
 export { isPastActiveDeadline, remainingDeadlineMs } from "./deadline.js";
@@ -24,3 +24,4 @@ export { isSameStatus, onlyProgressChanged } from "./status-equality.js";
 export { formatTime, toMs, wireTime } from "./time.js";
 export { planTracking, sortPodsForTracking, type FinishingKind, type TrackingInput, type TrackingResult } from "./tracking.js";
 export * from "./uncounted.js";
+export { REASON_UNSUPPORTED_FIELD, unsupportedFieldsEvent, unsupportedJobFields, type UnsupportedField } from "./unsupported-fields.js";

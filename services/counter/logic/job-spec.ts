@@ -59,3 +59,11 @@ export function backoffLimitPerIndexOf(job: V1Job): number | null {
 export function maxFailedIndexesOf(job: V1Job): number | null {
   return job.spec?.maxFailedIndexes ?? null;
 }
+
+/**
+ * An Indexed Job whose `completions` equal its `parallelism` (KEP-3715, elastic Indexed Jobs):
+ * both may be changed together, and its `status.succeeded` may go down when it is scaled down.
+ */
+export function isElasticIndexed(job: V1Job): boolean {
+  return isIndexedJob(job) && completionsOf(job) !== null && completionsOf(job) === parallelismOf(job);
+}

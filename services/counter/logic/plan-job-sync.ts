@@ -21,6 +21,10 @@
  * indexes succeeded; the remaining Pods are deleted with their finalizer removed first (not
  * failures, as in-tree removes their finalizers in the same sync), then Complete.
  *
+ * Pods that left the Job (`PodView.departed`: another controller, none, or labels that stop
+ * matching the selector) are gone to it: never active, counted only if already listed, and their
+ * finalizer released (`releaseRemovals`) when nothing else tracks them.
+ *
  * `backoffLimitPerIndex` (backoff-limit-per-index.ts): failed indexes in `status.failedIndexes`,
  * `FailedIndexes` / `MaxFailedIndexesExceeded`, a backoff per index, and the last failed Pod of a
  * retried index kept (finalizer held, not listed) until its replacement shows in the view.
@@ -50,6 +54,7 @@ import {
   maxFailedIndexesOf,
   isIndexedJob,
   isJobSuspended,
+  isElasticIndexed,
   isOnlyReplaceFailedPods,
 } from "./job-spec.js";
 import { planManagePods, toDeletion } from "./manage-pods.js";
@@ -311,9 +316,13 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
     delayedRemoval,
   });
   const counted = [...tracking.countedSucceeded, ...tracking.countedFailed];
-  // Counters never decrease (the API server rejects it).
+  // Counters never decrease (the API server rejects it), except `succeeded` of an Indexed Job whose
+  // completions equal its parallelism: an elastic Job scaled down forgets the indexes it dropped
+  // (in-tree writes the completed indexes' total; the API server allows the decrease then).
   status.succeeded = isIndexed
-    ? Math.max(current.succeeded ?? 0, succeededIndexes.total())
+    ? isElasticIndexed(job)
+      ? succeededIndexes.total()
+      : Math.max(current.succeeded ?? 0, succeededIndexes.total())
     : (current.succeeded ?? 0) + tracking.countedSucceeded.length;
   status.failed = (current.failed ?? 0) + tracking.countedFailed.length;
   status.uncountedTerminatedPods = { succeeded: tracking.lists.succeeded, failed: tracking.lists.failed };
@@ -362,7 +371,7 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
   events.unshift(...podEvents(creations.length, deletions));
   return {
     status: isSameStatus(current, status) ? null : status,
-    removals: tracking.removals,
+    removals: [...tracking.removals, ...releaseRemovals(snapshot)],
     creations,
     deletions,
     events,
@@ -382,7 +391,18 @@ function planForFinishedJob(snapshot: SyncSnapshot, pods: readonly PodView[]): S
   const removals: PlannedRemoval[] = pods
     .filter((p) => holdsFinalizer(p) && !snapshot.removalsInFlight.has(p.uid))
     .map((p) => ({ podUID: p.uid, name: p.name, namespace: p.namespace, reason: "job-finished" }));
-  return { ...emptyPlan(snapshot), removals, backoff: { ...EMPTY_BACKOFF }, finished: true };
+  return { ...emptyPlan(snapshot), removals: [...removals, ...releaseRemovals(snapshot)], backoff: { ...EMPTY_BACKOFF }, finished: true };
+}
+
+/**
+ * Pods that left the Job still holding the finalizer, which nothing else will track (in-tree:
+ * `ClaimPods` releases them, the orphan queue removes the finalizer): removed without counting,
+ * once per owner of the partition.
+ */
+export function releaseRemovals(snapshot: Pick<SyncSnapshot, "pods" | "releasesPublished">): PlannedRemoval[] {
+  return snapshot.pods
+    .filter((p) => p.departed?.releaseFinalizer === true && !snapshot.releasesPublished?.has(p.uid))
+    .map((p) => ({ podUID: p.uid, name: p.name, namespace: p.namespace, reason: "released" }));
 }
 
 function emptyPlan(snapshot: SyncSnapshot): SyncPlan {

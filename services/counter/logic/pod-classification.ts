@@ -45,10 +45,12 @@ export function holdsFinalizer(pod: PodView): boolean {
 
 /**
  * In-tree `getFinishedTime` with what the view keeps: the latest container finish, else the
- * deletion timestamp, else the creation timestamp, else `fallbackMs`.
+ * moment of deletion (`deletionTimestamp - deletionGracePeriodSeconds`: a Pod deleted with a 30 s
+ * grace period gets a deletionTimestamp 30 s ahead), else the creation timestamp, else `fallbackMs`.
  */
 export function podFinishedAtMs(pod: PodView, fallbackMs: number): number {
-  return toMs(pod.finishedAt) ?? toMs(pod.deletionTimestamp) ?? toMs(pod.creationTimestamp) ?? fallbackMs;
+  const deletedAt = toMs(pod.deletionTimestamp);
+  return toMs(pod.finishedAt) ?? (deletedAt === null ? null : deletedAt - (pod.deletionGracePeriodSeconds ?? 0) * 1000) ?? toMs(pod.creationTimestamp) ?? fallbackMs;
 }
 
 /** The completion index when it is usable for a Job of `completions` (in-tree `getCompletionIndex` + range check). */

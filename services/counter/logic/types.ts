@@ -70,6 +70,12 @@ export interface SyncSnapshot {
    * (slow-start.ts: 0 while a round is in flight or the retry backoff runs, then 1, 2, 4, ...). @default no limit
    */
   slowStartLimit?: number;
+  /**
+   * Pods that left the Job (`PodView.departed`) whose finalizer release was already published by
+   * this owner of the partition: not published again (the watcher no longer sees such a Pod, so no
+   * view record will say the removal happened; the work queue carries it out). @default none
+   */
+  releasesPublished?: ReadonlySet<string>;
   /** Random source for Pod name suffixes (seeded in tests). */
   random: () => number;
   options: SyncOptions;

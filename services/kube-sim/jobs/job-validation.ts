@@ -328,12 +328,28 @@ function validateOnPodConditions(patterns: readonly unknown[], path: string): Fi
   return errs;
 }
 
+/**
+ * `validateCompletions` (1.27+, ElasticIndexedJob): `completions` is immutable, except on an
+ * Indexed Job where it may change together with `parallelism` (to the same value).
+ */
+function validateCompletionsUpdate(next: Record<string, unknown>, old: Record<string, unknown>): FieldError[] {
+  if (jsonEqual(next.completions, old.completions)) return [];
+  if (next.completionMode !== "Indexed") return [{ type: "FieldValueInvalid", field: "spec.completions", value: next.completions, detail: "field is immutable" }];
+  // Indexed Jobs cannot set completions to nil (reported by the spec validation).
+  if (next.completions === undefined || next.completions === null) return [];
+  if (next.completions !== next.parallelism) {
+    return [{ type: "FieldValueInvalid", field: "spec.completions", value: next.completions, detail: "can only be modified in tandem with spec.parallelism" }];
+  }
+  return [];
+}
+
 /** Main-resource update: immutable fields. */
 export function validateJobUpdate(next: KubeObject, old: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
   const a = specOf(next);
   const b = specOf(old);
-  for (const f of ["managedBy", "completions", "selector", "completionMode", "template", "podFailurePolicy", "backoffLimitPerIndex", "successPolicy"]) {
+  errs.push(...validateCompletionsUpdate(a, b));
+  for (const f of ["managedBy", "selector", "completionMode", "template", "podFailurePolicy", "backoffLimitPerIndex", "successPolicy"]) {
     if (!jsonEqual(a[f], b[f])) errs.push({ type: "FieldValueInvalid", field: `spec.${f}`, value: a[f], detail: "field is immutable", omitValue: f === "template" || f === "selector" || f === "podFailurePolicy" || f === "successPolicy" });
   }
   for (const f of ["parallelism", "backoffLimit"]) nonNegative(errs, a[f], `spec.${f}`);
@@ -346,7 +362,11 @@ export function validateJobStatusUpdate(next: KubeObject, old: KubeObject): Fiel
   const s = statusOf(next);
   const o = statusOf(old);
   for (const f of ["active", "succeeded", "failed", "ready", "terminating"]) nonNegative(errs, s[f], `status.${f}`);
-  for (const f of ["succeeded", "failed"]) {
+  // strategy.go: "We allow to decrease the counter for succeeded pods for jobs which have equal
+  // parallelism and completions, as they can be scaled-down" (Indexed only).
+  const nextSpec = specOf(next);
+  const scalable = nextSpec.completionMode === "Indexed" && nextSpec.completions === nextSpec.parallelism;
+  for (const f of scalable ? ["failed"] : ["succeeded", "failed"]) {
     if (((s[f] as number | undefined) ?? 0) < ((o[f] as number | undefined) ?? 0)) {
       errs.push({ type: "FieldValueInvalid", field: `status.${f}`, value: s[f] ?? 0, detail: `cannot decrease the ${f} counter` });
     }

@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ApiException, type CoreV1Api, type V1Pod } from "@kubernetes/client-node";
+import { ApiException, type V1Pod } from "@kubernetes/client-node";
+import type { KubeCoreApi } from "../../../shared/kube/client.js";
 import { Registry } from "prom-client";
 import { pino } from "pino";
 import type { CreatePodIntent, DeletePodIntent, Intent, RemoveFinalizerIntent } from "../../../shared/intents/intents.js";
@@ -159,7 +160,7 @@ describe("executeIntent", () => {
 describe("creation intents expire (notAfterMs), so a backlog can never create a Pod twice", () => {
   test("the real Pod API: a creation whose deadline passes while it waits for a token creates nothing and costs no token", async () => {
     const created: string[] = [];
-    const core = { createNamespacedPod: async (req: { body: V1Pod }) => void created.push(req.body.metadata?.name ?? "") } as unknown as CoreV1Api;
+    const core = { createNamespacedPod: async (req: { body: V1Pod }) => void created.push(req.body.metadata?.name ?? "") } as unknown as KubeCoreApi;
     const budget = new ApiBudget({ qps: 2, burst: 1, concurrency: 4 });
     const api = createPodApi(core, budget, createRemoverMetrics(new Registry(), () => 0));
     const logger = pino({ level: "silent" });
@@ -213,7 +214,7 @@ describe("fencing: an intent decided under a superseded partition lease is never
 
   test("a lease superseded while the intent waits for its token: no request, no token, outcome fenced (dropped)", async () => {
     const created: string[] = [];
-    const core = { createNamespacedPod: async (req: { body: V1Pod }) => void created.push(req.body.metadata?.name ?? "") } as unknown as CoreV1Api;
+    const core = { createNamespacedPod: async (req: { body: V1Pod }) => void created.push(req.body.metadata?.name ?? "") } as unknown as KubeCoreApi;
     const budget = new ApiBudget({ qps: 2, burst: 1, concurrency: 4 });
     const api = createPodApi(core, budget, createRemoverMetrics(new Registry(), () => 0));
     let current = { epoch: 1, holder: "counter-a" };

@@ -132,6 +132,35 @@ describe("kube-sim Indexed Job fields (1.33)", () => {
     assert.match(r.body.message, /cannot set SuccessCriteriaMet=True and FailureTarget=true conditions/);
   });
 
+  test("elastic Indexed Jobs (1.27+): completions changes with parallelism, never alone, never on a NonIndexed Job", async () => {
+    await s.call("POST", jobs, jobBody("el-a", indexed({ completions: 3, parallelism: 3 })));
+    const merge = (name: string, spec: Record<string, unknown>) => s.call("PATCH", `${jobs}/${name}`, { spec }, "application/merge-patch+json");
+    let r = await merge("el-a", { completions: 5, parallelism: 5 });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepStrictEqual([r.body.spec.completions, r.body.spec.parallelism], [5, 5]);
+    r = await merge("el-a", { completions: 2 });
+    assert.equal(r.status, 422);
+    assert.match(r.body.message, /spec\.completions: Invalid value: 2: can only be modified in tandem with spec\.parallelism/);
+    await s.call("POST", jobs, jobBody("el-b", { completions: 3, parallelism: 3 }));
+    r = await merge("el-b", { completions: 5, parallelism: 5 });
+    assert.equal(r.status, 422);
+    assert.match(r.body.message, /spec\.completions: Invalid value: 5: field is immutable/);
+  });
+
+  test("status.succeeded may go down only on an Indexed Job with completions equal to parallelism", async () => {
+    const elastic = await s.call("POST", jobs, jobBody("el-st-a", indexed({ completions: 3, parallelism: 3 })));
+    const put = (job: ReturnType<typeof jobBody>, status: Record<string, unknown>) => s.call("PUT", `${jobs}/${job.metadata.name}/status`, { ...job, status });
+    let r = await put(elastic.body, { succeeded: 2, completedIndexes: "0,1" });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    r = await put(r.body, { succeeded: 1, completedIndexes: "0" });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const fixed = await s.call("POST", jobs, jobBody("el-st-b", indexed({ completions: 3, parallelism: 2 })));
+    r = await put(fixed.body, { succeeded: 2, completedIndexes: "0,1" });
+    r = await put(r.body, { succeeded: 1, completedIndexes: "0" });
+    assert.equal(r.status, 422);
+    assert.match(r.body.message, /cannot decrease the succeeded counter/);
+  });
+
   test("backoffLimitPerIndex is immutable", async () => {
     const created = await s.call("POST", jobs, jobBody("ix-imm", indexed({ backoffLimitPerIndex: 1 })));
     assert.equal(created.status, 201);

@@ -52,6 +52,13 @@ describe("planPod", () => {
     { name: "a terminal Pod with PodGC off is left alone", pod: { nodeName: OUR_NODE, phase: "Succeeded" }, want: null },
     // deletion
     { name: "a Running Pod of ours being deleted is killed at once", pod: { nodeName: OUR_NODE, phase: "Running", deleting: true }, want: { stage: "kill", dueAtMs: NOW } },
+    {
+      name: "with termination-grace-ms a deleted Running Pod stays terminating that long from when it was seen deleted",
+      pod: { nodeName: OUR_NODE, phase: "Running", deleting: true },
+      local: { deletionSeenAtMs: NOW - 500 },
+      ctx: { behaviour: { startDelayMs: 100, durationMs: 1000, exitCode: 0, failureCondition: null, restarts: 0, terminationGraceMs: 2000, problems: [] } },
+      want: { stage: "kill", dueAtMs: NOW + 1500 },
+    },
     { name: "a Pending bound Pod being deleted is killed too", pod: { nodeName: OUR_NODE, deleting: true }, want: { stage: "kill", dueAtMs: NOW } },
     { name: "a terminal Pod of ours being deleted is removed with grace 0", pod: { nodeName: OUR_NODE, phase: "Failed", deleting: true }, want: { stage: "remove", dueAtMs: NOW } },
     { name: "no second DELETE once one was accepted (the finalizer holds the Pod)", pod: { nodeName: OUR_NODE, phase: "Succeeded", deleting: true, finalizers: ["x"] }, local: { deleteRequested: true }, want: null },
