@@ -72,7 +72,7 @@ export const counterOptionSchema = {
   maxCreationsInFlight: integerOption({
     flag: "max-creations-in-flight",
     env: "JOBTALLY_MAX_CREATIONS_IN_FLIGHT",
-    description: "Pod creations this counter has published and not yet seen, at most, so the creation backlog in the work queue stays seconds long (0 = 5 s of --shared-qps, at least 500; 2000 without a shared budget)",
+    description: "ceiling on the Pod creations this counter has published and not yet seen (0 = none: the cap follows the measured creation throughput, a third of the intents' time to live of it, starting from 5 s of --shared-qps, at least 500, or 2000 without a shared budget)",
     default: 0,
     min: 0,
     max: 1_000_000,

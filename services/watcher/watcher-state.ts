@@ -380,7 +380,9 @@ export class WatcherState {
         listResourceVersion: resourceVersion,
         syncedAtMs: nowMs,
       };
-      out.push({ subject: syncMarkerSubject(p), record: marker, dedupId: `sync:${p}:${this.opts.watcherId}:${this.epoch}:${resourceVersion}`, resourceVersion });
+      // The time is part of the dedup id: on an idle cluster the resourceVersion does not move, and
+      // a refresh deduplicated away would let every counter see its view go stale.
+      out.push({ subject: syncMarkerSubject(p), record: marker, dedupId: `sync:${p}:${this.opts.watcherId}:${this.epoch}:${resourceVersion}:${nowMs}`, resourceVersion });
     }
     return out;
   }

@@ -66,6 +66,11 @@ describe("watcher high availability", { timeout: 300_000 }, () => {
       const ran = (await p.kubeletRecord()).pods.filter((pod) => pod.jobUID === job.metadata?.uid).length;
       assert.equal(ran, completions, `the kubelet ran ${ran} Pods for ${completions} completions`);
       assert.equal(await readyz(counterPort), 200, "ready again once the view is fresh");
+      // Idle now (nothing moves the resourceVersion): the watcher's periodic markers must still
+      // keep the view fresh, well past --view-stale-after.
+      await sleep(6000);
+      assert.equal(await scrapeMetric(counterPort, "jobtally_partitions_view_stale"), 0, "an idle cluster's view stays fresh");
+      assert.equal(await readyz(counterPort), 200, "and the counter ready");
       t.diagnostic(`pods run while the view was stale: ${ranWhileStale}; creations published in all: ${creations()}`);
     } finally {
       remover.proc.kill("SIGCONT");

@@ -46,9 +46,10 @@ export function apiCallsIn(text: string): Set<string> {
   const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`\\])\/\/.*$/gm, "$1");
   // client-node's names: <verb>Namespaced<Kind>[Status], <verb><Kind>ForAllNamespaces (a service's
   // own wrappers, such as deps.readJob or api.createPod, are not API calls and do not match).
-  for (const m of code.matchAll(/\.(list|read|create|patch|replace|deleteCollection|delete)(?:Namespaced(Job|Pod|Event|Lease|Secret|ConfigMap)(Status|Finalizers)?|(Job|Pod|Event|Lease|Secret|ConfigMap)ForAllNamespaces)\s*\(/g)) {
+  for (const m of code.matchAll(/\.(list|read|create|patch|replace|deleteCollection|delete)(?:Namespaced(Job|Pod|Event|Lease|Secret|ConfigMap)(Status|Finalizers|Strategic)?|(Job|Pod|Event|Lease|Secret|ConfigMap)ForAllNamespaces)\s*\(/g)) {
     const { group, resource } = KIND_RESOURCE[(m[2] ?? m[4]) as string] as { group: string; resource: string };
-    const sub = m[3] ? `/${(m[3] as string).toLowerCase()}` : "";
+    // "Strategic" names a patch flavour (shared/kube/client.ts), not a subresource.
+    const sub = m[3] && m[3] !== "Strategic" ? `/${(m[3] as string).toLowerCase()}` : "";
     calls.add(`${group}/${resource}${sub}:${VERB[m[1] as string]}`);
   }
   // Watches go through shared/kube/list-watch.ts with a path: /api/v1/.../pods, /apis/batch/v1/.../jobs.

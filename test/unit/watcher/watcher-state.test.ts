@@ -121,4 +121,14 @@ describe("WatcherState", () => {
     assert.equal(a[0]!.record.kind === "sync" && a[0]!.record.epoch, 1);
     assert.equal(b[0]!.record.kind === "sync" && b[0]!.record.epoch, 1);
   });
+
+  test("periodic markers on an idle cluster (the resourceVersion unchanged) are new messages, not deduplicated away", () => {
+    // A real API server sends a bookmark about once a minute: without the time in the dedup id,
+    // JetStream dropped every refresh as a duplicate and counters saw their view go stale.
+    const s = state();
+    const first = s.syncMarkers("10", 1_000, false);
+    const refresh = s.syncMarkers("10", 6_000, false);
+    assert.notEqual(first[0]!.dedupId, refresh[0]!.dedupId);
+    assert.equal(refresh[0]!.record.kind === "sync" && refresh[0]!.record.syncedAtMs, 6_000);
+  });
 });
