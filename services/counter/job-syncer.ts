@@ -132,7 +132,10 @@ export class JobSyncer {
       holdMs = countingHold;
       heldListed = uncountedUIDs(plan.status);
       const unwritten = newlyListed(job.status, plan.status);
-      published = { ...plan, removals: plan.removals.filter((r) => !unwritten.has(r.podUID)) };
+      // Nothing whose safety rests on the held write: a UID it would list, nor an Indexed Pod whose
+      // success it would record in completedIndexes (its Pod, gone with the finalizer, would leave
+      // the index unrecorded and be created again).
+      published = { ...plan, removals: plan.removals.filter((r) => !unwritten.has(r.podUID) && r.reason !== "index-recorded") };
     } else if (plan.status !== null && holdMs === 0) {
       if (!lease.canAct()) return { kind: "fenced" };
       const written = await this.writeStatus(state, job, plan, attempt, lease);

@@ -50,7 +50,7 @@ describe("countingHoldMs", () => {
   for (const c of cases) it(c.name, () => assert.equal(countingHoldMs(c.input), c.want));
 });
 
-function harness(periodMs: number) {
+function harness(periodMs: number, indexed = false) {
   let now = T0;
   const writes: V1JobStatus[] = [];
   const intents: Intent[] = [];
@@ -73,7 +73,7 @@ function harness(periodMs: number) {
     },
   );
   const state = new JobState("job-uid", 0);
-  const job = makeJob({ completions: 10, parallelism: 4, status: {} });
+  const job = makeJob({ completions: 10, parallelism: 4, indexed, status: {} });
   state.applyJobRecord({ v: 1, kind: "job", uid: "job-uid", name: "pi", namespace: "ns", resourceVersion: "1", gone: false, job: jobToWire(job) }, "s", 1);
   return { syncer, state, writes, intents, purged, advance: (ms: number) => (now += ms) };
 }
@@ -109,5 +109,30 @@ describe("JobSyncer holds counting-only writes until the batch period since the 
     assert.deepEqual([...(w.uncountedTerminatedPods?.succeeded ?? []), ...(w.uncountedTerminatedPods?.failed ?? [])].sort(), ["u2", "u3"], "u2 and u3 listed");
     assert.deepEqual(removalsOf(h.intents).sort(), ["u1", "u2", "u3"], "u2's and u3's removals only now, after the write that lists them");
     assert.ok(h.purged.includes("p/u1"), "u1 counted and gone: purged");
+  });
+});
+
+describe("JobSyncer holding a counting-only write of an Indexed Job", () => {
+  // Regression: the held sync published the finalizer removal of a succeeded Pod whose index only
+  // the held write recorded; the Pod went (PodGC), the stored completedIndexes lacked the index,
+  // and the next sync created a second Pod for it (test/e2e/backoff-limit-per-index.test.ts).
+  it("removes no finalizer of a Pod whose index only the held write would record", async () => {
+    const h = harness(1000, true);
+    h.state.applyPodRecord(pod("u0", { phase: "Succeeded", finishedAtMs: T0, index: 0 }), "p/u0", 2);
+    await h.syncer.sync(h.state, 0, LEASE);
+    assert.equal(h.writes.length, 1, "the first write goes at once");
+    assert.equal(h.writes[0]!.completedIndexes, "0");
+
+    h.advance(200);
+    h.state.applyPodRecord(pod("u1", { phase: "Succeeded", finishedAtMs: T0 + 100, index: 1 }), "p/u1", 3);
+    await h.syncer.sync(h.state, 0, LEASE);
+    assert.equal(h.writes.length, 1, "held: no second write within the period");
+    assert.ok(!removalsOf(h.intents).includes("u1"), "u1 keeps its finalizer until its index is written");
+
+    h.advance(800);
+    await h.syncer.sync(h.state, 0, LEASE);
+    assert.equal(h.writes.length, 2);
+    assert.equal(h.writes[1]!.completedIndexes, "0,1");
+    assert.ok(removalsOf(h.intents).includes("u1"), "and loses it after the write that records index 1");
   });
 });
