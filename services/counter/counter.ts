@@ -67,6 +67,8 @@ interface PartitionState {
   follower: ViewFollower;
   /** Syncs of this partition's Jobs running now. */
   running: Set<Promise<unknown>>;
+  /** Creations in flight carried over from the state this one rebuilds (same lease), by Job UID. */
+  carriedCreations: Map<string, JobState["creationsInFlight"]>;
 }
 
 export interface RunningCounter {
@@ -243,6 +245,8 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     if (!state) {
       state = new JobState(uid, p.id);
       if (uid === NO_OWNER_TOKEN) state.gone = true;
+      for (const [name, e] of p.carriedCreations.get(uid) ?? []) state.creationsInFlight.set(name, e);
+      p.carriedCreations.delete(uid);
       p.jobs.set(uid, state);
     }
     const inFlightBefore = state.creationsInFlight.size;
@@ -308,8 +312,15 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     metrics.partitionsViewStale.set(stale);
   }
 
+  /** The creations in flight of every Job of a partition (carried over when it is rebuilt). */
+  function creationsInFlightOf(p: PartitionState): Map<string, JobState["creationsInFlight"]> {
+    const out = new Map<string, JobState["creationsInFlight"]>();
+    for (const [uid, j] of p.jobs) if (j.creationsInFlight.size > 0) out.set(uid, new Map(j.creationsInFlight));
+    return out;
+  }
+
   /** Starts rebuilding a partition just taken: replay its slice of the view, then follow it. */
-  function openPartition(id: number, lease: LeaseToken): void {
+  function openPartition(id: number, lease: LeaseToken, carriedCreations = new Map<string, JobState["creationsInFlight"]>()): void {
     const old = partitions.get(id);
     if (old) closePartition(old);
     const p: PartitionState = {
@@ -324,6 +335,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
       creationsHeld: true,
       closing: false,
       running: new Set(),
+      carriedCreations,
       follower: undefined as unknown as ViewFollower,
     };
     partitions.set(id, p);
@@ -511,7 +523,10 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     minMarkerEpoch = maxMarkerEpochSeen;
     for (const p of [...partitions.values()]) {
       closePartition(p);
-      if (canAct(p.id, p.lease.epoch)) openPartition(p.id, p.lease);
+      // The creations this counter asked for under this lease are still on their way: the view is
+      // rebuilt, but these expectations are its own knowledge, and dropping them would create
+      // again the Pods that are created but not in the view yet.
+      if (canAct(p.id, p.lease.epoch)) openPartition(p.id, p.lease, creationsInFlightOf(p));
     }
   }, logger);
 

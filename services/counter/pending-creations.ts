@@ -34,7 +34,10 @@ export async function waitForCreationQueueToDrain(nc: NatsConnection, partition:
     }
     first ??= pending;
     if (pending === 0) {
-      if (first !== 0) await sleep(opts.graceMs ?? 1000, opts.signal).catch(() => undefined);
+      // Always: a creation carried out just before (its intent acked, so not queued any more) may
+      // not be in the view yet, above all while the watcher's publishes are slowed (a NATS leader
+      // election): creating before it shows would create that Pod twice.
+      await sleep(opts.graceMs ?? 1000, opts.signal).catch(() => undefined);
       return first ?? 0;
     }
     if (Date.now() >= deadline || opts.signal.aborted) return first ?? -1;

@@ -130,8 +130,13 @@ async function runSession(
         if (!signal.aborted) logger.error({ err: String(err), subject: p.subject }, "view publish failed");
       });
     });
+  // A marker is a barrier: it is published only once every record submitted before it is stored
+  // (or superseded), so a counter that sees it sees everything the watcher observed before it. While
+  // publishes keep failing (NATS away, a leader election) no marker goes out and views go stale.
   const writeMarkers = async (newEpoch: boolean): Promise<void> => {
-    await Promise.all(publishAll(state.syncMarkers(latestRv, now(), newEpoch)));
+    const at = now();
+    await publisher.flush();
+    await Promise.all(publishAll(state.syncMarkers(latestRv, at, newEpoch)));
   };
   const noteProgress = (rv: string): void => {
     if (/^\d+$/.test(rv) && (latestRv === "0" || BigInt(rv) > BigInt(latestRv))) latestRv = rv;

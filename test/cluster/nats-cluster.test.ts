@@ -1,4 +1,8 @@
 /**
+ * Not in the default test command yet (`npm run test:cluster`): about one run in four still ends
+ * with a Pod created beyond `completions`, a failed Pod uncounted, or a start-up stall; see
+ * docs/architecture.md, "Known limits".
+ *
  * The pipeline on a three-node nats-server cluster with R3 streams: one node is killed (-9) while
  * a Job runs and restarted a few seconds later. JetStream elects new leaders on the two survivors;
  * the Job must still complete with counts equal to the kubelet's record and no finalizer left,
@@ -16,7 +20,7 @@ import { jetstreamManager, type JetStreamManager, type StreamInfo } from "@nats-
 import { startPipeline, isFinished, type Pipeline } from "../support/pipeline.js";
 import type { NatsClusterHandle } from "../support/nats-cluster.js";
 import { waitFor } from "../support/processes.js";
-import { assertCountsMatchKubelet, conditionOf } from "./support-assert.js";
+import { assertCountsMatchKubelet, conditionOf } from "../e2e/support-assert.js";
 import { DLQ_STREAM, INTENT_STREAM, VIEW_STREAM } from "../../shared/constants.js";
 
 const UNLIMITED = 2_147_483_647;
@@ -54,7 +58,15 @@ describe("on a three-node NATS cluster with R3 streams", { timeout: 300_000 }, (
   let nc: NatsConnection;
   let jsm: JetStreamManager;
   before(async () => {
-    p = await startPipeline({ natsCluster: true, failProbability: 0.05, podGcDelayMs: 0, durationMs: 150 });
+    // The production lease timings (15 s, 10 s, 2 s), not the other tests' 3 s: a JetStream leader
+    // election after a node loss takes 2-6 s on nats-server 2.9, and leases are meant to ride that out.
+    p = await startPipeline({
+      natsCluster: true,
+      failProbability: 0.05,
+      podGcDelayMs: 0,
+      durationMs: 150,
+      flags: { counter: ["--lease-duration", "15s", "--lease-renew-deadline", "10s", "--lease-retry-period", "2s"] },
+    });
     nc = await connect({ servers: p.nats.urls.split(","), name: "nats-cluster-test", maxReconnectAttempts: -1, reconnectTimeWait: 250 });
     jsm = await jetstreamManager(nc);
   });
@@ -99,7 +111,7 @@ describe("on a three-node NATS cluster with R3 streams", { timeout: 300_000 }, (
     const job = await p.waitForJobFinished(name, 120_000);
     assert.equal(conditionOf(job, "Complete")?.status, "True");
     const counts = await assertCountsMatchKubelet(p, job);
-    assert.equal(counts.succeeded, COMPLETIONS);
+    assert.equal(counts.succeeded, COMPLETIONS, `succeeded ${counts.succeeded} for ${COMPLETIONS} completions: Pods created beyond what the Job needed\n--- service logs ---\n${p.logs()}`);
 
     // The restarted node is a current replica of every stream again, and they are still R3.
     const healed = await waitFor(async () => {
