@@ -1,5 +1,5 @@
 /**
- * Not in the default test command yet (`npm run test:cluster`): about one run in four still ends
+ * Not in the default test command yet (`npm run test:cluster`): about one run in ten still ends
  * with a Pod created beyond `completions`, a failed Pod uncounted, or a start-up stall; see
  * docs/architecture.md, "Known limits".
  *
