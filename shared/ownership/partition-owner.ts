@@ -18,6 +18,7 @@
 import type { KV, KvEntry } from "@nats-io/kv";
 import type { Logger } from "../observability/logger.js";
 import { isWrongLastSequence } from "../nats/errors.js";
+import { LogLimiter } from "../observability/log-limiter.js";
 import { fairShare, planOwnership } from "./assignment.js";
 import { followOwnershipBucket } from "./bucket.js";
 import { OwnershipObservations } from "./observations.js";
@@ -100,6 +101,8 @@ export class PartitionOwner {
   private rebalanceSinceMs: number | null = null;
   private lastLive = "";
   private stopped = false;
+  /** While NATS is away every tick fails the same way: one line per kind every 10 s. */
+  private readonly failureLogs = new LogLimiter(10_000);
 
   constructor(
     private readonly kv: KV,
@@ -251,7 +254,8 @@ export class PartitionOwner {
       await this.kv.put(memberKey(this.opts.replicaId), encodeRecord({ v: OWNERSHIP_RECORD_VERSION, id: this.opts.replicaId, beat: this.beat }));
       this.lastBeatAtMs = started;
     } catch (err) {
-      this.opts.logger.warn({ err: (err as Error).message }, "could not renew this replica's heartbeat");
+      const log = this.failureLogs.take("heartbeat");
+      if (log) this.opts.logger.warn({ err: (err as Error).message, suppressed: log.suppressed }, "could not renew this replica's heartbeat");
     }
   }
 
@@ -273,7 +277,8 @@ export class PartitionOwner {
         if (this.owned.get(p) === l) this.lose(p, "taken");
         return;
       }
-      this.opts.logger.warn({ partition: p, err: (err as Error).message }, "lease renewal failed; retrying");
+      const log = this.failureLogs.take("renew");
+      if (log) this.opts.logger.warn({ partition: p, err: (err as Error).message, suppressed: log.suppressed }, "lease renewal failed; retrying");
     } finally {
       l.renewing = false;
     }
@@ -295,8 +300,11 @@ export class PartitionOwner {
       this.listener.acquired(p, { epoch, holder: this.opts.replicaId });
     } catch (err) {
       // Someone else was faster (or our picture of the key is old): the watch brings the truth.
-      if (!isWrongLastSequence(err)) this.opts.logger.warn({ partition: p, err: (err as Error).message }, "lease acquisition failed");
-      else await this.refresh(p);
+      if (isWrongLastSequence(err)) await this.refresh(p);
+      else {
+        const log = this.failureLogs.take("acquire");
+        if (log) this.opts.logger.warn({ partition: p, err: (err as Error).message, suppressed: log.suppressed }, "lease acquisition failed");
+      }
     }
   }
 
