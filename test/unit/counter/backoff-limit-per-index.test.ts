@@ -22,11 +22,10 @@ import {
   OrderedIntervals,
   planJobSync,
   podsWithDelayedDeletionPerIndex,
-  type SyncPlan,
 } from "../../../services/counter/logic/index.js";
 import { INDEX_FAILURE_COUNT_KEY, INDEX_IGNORED_FAILURE_COUNT_KEY } from "../../../shared/constants.js";
 import { expectFields, iso, makeJob, makeSnapshot, pod, seededRandom, T0, type PodSetup } from "./fixtures.js";
-import { World } from "./simulation.js";
+import { conditionsOf, settle, World } from "./simulation.js";
 
 /** in-tree `testFinishedAt`: long ago, so no replacement backoff is left. */
 const LONG_AGO = T0 - 3_600_000;
@@ -71,29 +70,6 @@ function perIndexJob(setup: PerIndexJob): V1Job {
   if (setup.status) job.status = { startTime: iso(T0 - 60_000) as unknown as Date, ...setup.status };
   return job;
 }
-
-function settle(world: World, maxRounds = 10): SyncPlan[] {
-  const plans: SyncPlan[] = [];
-  for (let round = 0; round < maxRounds; round++) {
-    const plan = world.sync();
-    assert.ok(plan, "no concurrent writer: every status write succeeds");
-    if (plan.status === null) world.backoff = { ...plan.backoff };
-    plans.push(plan);
-    const deleted = world.deletions.map((d) => d.uid);
-    while (world.deletions.length > 0) world.executeDeletion(0);
-    for (const uid of deleted) {
-      const p = world.pods.get(uid);
-      if (p) world.kubeletStep(p, false);
-    }
-    const removed = world.removals.length;
-    while (world.removals.length > 0) world.executeRemoval(0);
-    if (plan.finished || (plan.status === null && deleted.length === 0 && removed === 0)) break;
-  }
-  return plans;
-}
-
-const conditionsOf = (status: V1JobStatus | undefined | null): string[] =>
-  (status?.conditions ?? []).filter((c) => c.status === "True").map((c) => `${c.type}:${c.reason ?? ""}:${c.message ?? ""}`);
 
 interface SyncCase {
   name: string;

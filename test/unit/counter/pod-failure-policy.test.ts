@@ -16,7 +16,7 @@ import type { PodView } from "../../../shared/view/records.js";
 import { matchPodFailurePolicy, type PodFailurePolicyAction } from "../../../services/counter/logic/pod-failure-policy.js";
 import { planJobSync, type SyncPlan } from "../../../services/counter/logic/index.js";
 import { expectFields, iso, makeJob, makeSnapshot, pod, seededRandom, T0, type JobSetup, type PodSetup } from "./fixtures.js";
-import { World } from "./simulation.js";
+import { conditionsOf, settle, World } from "./simulation.js";
 
 /** Long enough ago that the replacement backoff has passed (in-tree: a zero finish time). */
 const LONG_AGO = T0 - 3_600_000;
@@ -224,33 +224,6 @@ describe("matchPodFailurePolicy (in-tree TestMatchPodFailurePolicy)", () => {
     });
   }
 });
-
-/** Runs syncs until nothing is left to do, carrying out what each plan asks (creations stay in flight). */
-function settle(world: World, maxRounds = 8): SyncPlan[] {
-  const plans: SyncPlan[] = [];
-  for (let round = 0; round < maxRounds; round++) {
-    const plan = world.sync();
-    assert.ok(plan, "no concurrent writer: every status write succeeds");
-    // As the job-syncer does: the backoff record is kept after a sync with nothing to write too.
-    if (plan.status === null) world.backoff = { ...plan.backoff };
-    plans.push(plan);
-    const deleted = world.deletions.map((d) => d.uid);
-    while (world.deletions.length > 0) world.executeDeletion(0);
-    // The kubelet kills the Pods jobtally deleted (Failed); a Pod already without finalizer goes.
-    for (const uid of deleted) {
-      const p = world.pods.get(uid);
-      if (p) world.kubeletStep(p, false);
-    }
-    const removed = world.removals.length;
-    while (world.removals.length > 0) world.executeRemoval(0);
-    if (plan.finished || (plan.status === null && deleted.length === 0 && removed === 0)) break;
-  }
-  return plans;
-}
-
-function conditionsOf(status: V1JobStatus | undefined): string[] {
-  return (status?.conditions ?? []).filter((c) => c.status === "True").map((c) => `${c.type}:${c.reason ?? ""}:${c.message ?? ""}`);
-}
 
 function assertCountedOnce(world: World, label: string): void {
   assert.equal(new Set(world.countedLog).size, world.countedLog.length, `${label}: a UID was counted twice`);

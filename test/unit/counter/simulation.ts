@@ -4,7 +4,8 @@
  * in-flight sets the I/O layer would keep. Applying a plan follows types.ts: status first
  * (compare-and-set on the resourceVersion the plan was based on), intents only after.
  */
-import type { V1Job } from "@kubernetes/client-node";
+import type { V1Job, V1JobStatus } from "@kubernetes/client-node";
+import assert from "node:assert/strict";
 import type { PodView } from "../../../shared/view/records.js";
 import { planJobSync, type SyncPlan, type SyncSnapshot, DEFAULT_SYNC_OPTIONS, type SyncOptions, type BackoffRecord } from "../../../services/counter/logic/index.js";
 import { iso } from "./fixtures.js";
@@ -207,4 +208,34 @@ export class World {
     this.setPod(next);
     return next;
   }
+}
+
+/**
+ * Runs syncs until nothing is left to do, carrying out what each plan asks (creations stay in
+ * flight): deletions (the kubelet then kills those Pods) and finalizer removals. As the job-syncer
+ * does, the backoff record is kept after a sync with nothing to write too.
+ */
+export function settle(world: World, maxRounds = 10): SyncPlan[] {
+  const plans: SyncPlan[] = [];
+  for (let round = 0; round < maxRounds; round++) {
+    const plan = world.sync();
+    assert.ok(plan, "no concurrent writer: every status write succeeds");
+    if (plan.status === null) world.backoff = { ...plan.backoff };
+    plans.push(plan);
+    const deleted = world.deletions.map((d) => d.uid);
+    while (world.deletions.length > 0) world.executeDeletion(0);
+    for (const uid of deleted) {
+      const p = world.pods.get(uid);
+      if (p) world.kubeletStep(p, false);
+    }
+    const removed = world.removals.length;
+    while (world.removals.length > 0) world.executeRemoval(0);
+    if (plan.finished || (plan.status === null && deleted.length === 0 && removed === 0)) break;
+  }
+  return plans;
+}
+
+/** The True conditions of a status as "type:reason:message", for table comparisons. */
+export function conditionsOf(status: V1JobStatus | undefined | null): string[] {
+  return (status?.conditions ?? []).filter((c) => c.status === "True").map((c) => `${c.type}:${c.reason ?? ""}:${c.message ?? ""}`);
 }

@@ -10,9 +10,9 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { V1Job, V1JobStatus, V1PodFailurePolicy, V1SuccessPolicy } from "@kubernetes/client-node";
 import type { PodView } from "../../../shared/view/records.js";
-import { matchSuccessPolicy, OrderedIntervals, planJobSync, type IndexInterval, type SyncPlan } from "../../../services/counter/logic/index.js";
+import { matchSuccessPolicy, OrderedIntervals, planJobSync, type IndexInterval } from "../../../services/counter/logic/index.js";
 import { expectFields, iso, makeJob, makeSnapshot, pod, seededRandom, T0, type PodSetup } from "./fixtures.js";
-import { World } from "./simulation.js";
+import { conditionsOf, settle, World } from "./simulation.js";
 
 const MAX_INT32 = 2_147_483_647;
 const LONG_AGO = T0 - 3_600_000;
@@ -190,28 +190,6 @@ function spJob(setup: SpJob): V1Job {
   }
   if (setup.status) job.status = { startTime: iso(T0 - 60_000) as unknown as Date, ...setup.status };
   return job;
-}
-
-const conditionsOf = (status: V1JobStatus | undefined | null): string[] =>
-  (status?.conditions ?? []).filter((c) => c.status === "True").map((c) => `${c.type}:${c.reason ?? ""}:${c.message ?? ""}`);
-
-function settle(world: World, maxRounds = 10): SyncPlan[] {
-  const plans: SyncPlan[] = [];
-  for (let round = 0; round < maxRounds; round++) {
-    const plan = world.sync();
-    assert.ok(plan);
-    plans.push(plan);
-    const deleted = world.deletions.map((d) => d.uid);
-    while (world.deletions.length > 0) world.executeDeletion(0);
-    for (const uid of deleted) {
-      const p = world.pods.get(uid);
-      if (p) world.kubeletStep(p, false);
-    }
-    const removed = world.removals.length;
-    while (world.removals.length > 0) world.executeRemoval(0);
-    if (plan.finished || (plan.status === null && deleted.length === 0 && removed === 0)) break;
-  }
-  return plans;
 }
 
 const RULE_01_COUNT_1: V1SuccessPolicy = { rules: [{ succeededIndexes: "0,1", succeededCount: 1 }] };
