@@ -29,7 +29,7 @@ import { SyncScheduler } from "./sync-scheduler.js";
 import { subscribeCreationFailures } from "./creation-failures.js";
 import type { PlannedEvent } from "./logic/types.js";
 import { batchPeriodMs } from "./logic/batch-period.js";
-import { budgetCreationCap, creationCap, CreationThroughput, type CreationCapConfig } from "./logic/creation-cap.js";
+import { creationCap, CreationThroughput, type CreationCapConfig } from "./logic/creation-cap.js";
 import type { counterOptionSchema } from "./options.js";
 
 /** Events that end a Job: never spam-filtered (`--events terminal` keeps only these). */
@@ -550,12 +550,4 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     return true;
   };
   return { ready: Promise.all([started, serviceBudget.joined]).then(() => undefined), isReady, done };
-}
-
-/**
- * The cap on creations in flight before the throughput is measured: a few seconds of the API
- * budget (logic/creation-cap.ts sizes it from the measured throughput afterwards).
- */
-export function creationsInFlightCap(config: Pick<CounterConfig, "maxCreationsInFlight" | "sharedQps">): number {
-  return budgetCreationCap({ explicitMax: config.maxCreationsInFlight, sharedQps: config.sharedQps });
 }

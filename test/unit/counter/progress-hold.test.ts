@@ -9,7 +9,7 @@ import type { V1Job, V1JobStatus } from "@kubernetes/client-node";
 import { Registry } from "prom-client";
 import { onlyProgressChanged, DEFAULT_SYNC_OPTIONS } from "../../../services/counter/logic/index.js";
 import { JobSyncer, type SyncLease } from "../../../services/counter/job-syncer.js";
-import { creationsInFlightCap } from "../../../services/counter/counter.js";
+import { budgetCreationCap } from "../../../services/counter/logic/creation-cap.js";
 import { JobState } from "../../../services/counter/job-state.js";
 import { createCounterMetrics } from "../../../shared/observability/metrics.js";
 import { silentLogger } from "../../../shared/observability/logger.js";
@@ -151,13 +151,13 @@ describe("JobSyncer holds progress-only writes while creations wait under the ca
   });
 });
 
-describe("creationsInFlightCap", () => {
+describe("the budget cap on creations in flight (before the throughput is measured)", () => {
   it("is 5 s of the shared budget (at least 500), 2000 without one, or the flag", () => {
-    assert.equal(creationsInFlightCap({ maxCreationsInFlight: 0, sharedQps: 1000 }), 5000);
-    assert.equal(creationsInFlightCap({ maxCreationsInFlight: 0, sharedQps: 200 }), 1000);
-    assert.equal(creationsInFlightCap({ maxCreationsInFlight: 0, sharedQps: 50 }), 500);
-    assert.equal(creationsInFlightCap({ maxCreationsInFlight: 0, sharedQps: 0 }), 2000);
-    assert.equal(creationsInFlightCap({ maxCreationsInFlight: 123, sharedQps: 1000 }), 123);
+    assert.equal(budgetCreationCap({ explicitMax: 0, sharedQps: 1000 }), 5000);
+    assert.equal(budgetCreationCap({ explicitMax: 0, sharedQps: 200 }), 1000);
+    assert.equal(budgetCreationCap({ explicitMax: 0, sharedQps: 50 }), 500);
+    assert.equal(budgetCreationCap({ explicitMax: 0, sharedQps: 0 }), 2000);
+    assert.equal(budgetCreationCap({ explicitMax: 123, sharedQps: 1000 }), 123);
   });
 });
 
