@@ -18,6 +18,8 @@ const commands: Record<string, Command> = {
   demo: { summary: "everything on one machine: nats-server, simulators, the three services, a few Jobs", load: () => import("../services/demo/main.js") },
   "sim-bench": { summary: "the API simulator's list / watch / patch throughput at 100,000 Pods", load: () => import("../services/kube-sim/bench-main.js") },
   bench: { summary: "benchmarks against the API-budget floor (see docs/benchmarks.md)", load: () => import("../services/bench/main.js") },
+  chaos: { summary: "seeded chaos campaign: faults against a full topology, every count checked (docs/chaos.md)", load: () => import("../services/chaos/main.js") },
+  soak: { summary: "long steady load (100 Pods/s over 100 Jobs): memory flat, event lag, queue depth, exact counts", load: () => import("../services/bench/soak/main.js") },
 };
 
 function usage(): string {

@@ -5,9 +5,9 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 
-// The default run (the README's test command, CI) is unit, conformance and e2e. `cluster` (the
-// pipeline on a three-node NATS cluster with a node killed) is run on its own: `npm run test:cluster`.
-const DEFAULT_SUITES = ["unit", "conformance", "e2e"];
+// The default run (the README's test command, CI) is every suite; `npm run test:cluster` runs the
+// pipeline on a three-node NATS cluster with a node killed on its own.
+const DEFAULT_SUITES = ["unit", "conformance", "e2e", "cluster"];
 const suites = process.argv.slice(2);
 const roots = (suites.length > 0 ? suites : DEFAULT_SUITES).map((s) => join("test", s));
 

@@ -80,7 +80,7 @@ export async function runService<S extends OptionSchema>(def: ServiceDefinition<
       else if (s.type === "reconnect") natsUp = true;
     }
   })().catch(() => undefined);
-  await ensureStreams(nc, { ...config, replicas: config.streamReplicas, logger });
+  await ensureStreams(nc, { ...config, replicas: config.streamReplicas, logger, signal: shutdown.signal });
   const streamUsage = startStreamUsageMonitor({ nc, logger, metrics: createStreamMetrics(registry), warnRatio: config.streamWarnRatio ?? 0.8, intervalMs: config.streamCheckIntervalMs ?? 30_000 });
   await waitForKubeApi(kube, logger, shutdown.signal);
   const running = def.start(config, { kube, nc, logger, registry, signal: shutdown.signal });

@@ -14,6 +14,7 @@ import { selectScenarios } from "./scenarios.js";
 import { runScenario, type RunResult } from "./run-scenario.js";
 import { counterMemoryNote, renderChart, renderMarkdownTable, renderServiceMarkdownTable, renderTable } from "./report.js";
 import { isScaleOut, renderScaleOutTables } from "./report-scale-out.js";
+import { renderSideBySide, sideBySide, SIDE_BY_SIDE_NOTE } from "./in-tree.js";
 import { replaceSection, RESULTS_MARKERS, SCALE_OUT_MARKERS } from "./docs-section.js";
 import { bar } from "../../shared/text/progress-bar.js";
 import { spawnSync } from "node:child_process";
@@ -61,6 +62,8 @@ export async function main(argv: string[]): Promise<void> {
     runs.push(result);
   }
   console.log(`\n${renderTable(runs)}`);
+  const compared = sideBySide(runs);
+  if (compared.length > 0) console.log(`\nSide by side with the in-tree Job controller:\n\n${renderSideBySide(compared, "plain")}\n${SIDE_BY_SIDE_NOTE}`);
   const memoryNote = counterMemoryNote(runs);
   if (memoryNote) console.log(`\n${memoryNote}`);
   const scaleOutRuns = runs.filter(isScaleOut);
@@ -78,7 +81,9 @@ export async function main(argv: string[]): Promise<void> {
     let md = readFileSync(config.docs, "utf8");
     if (otherRuns.length > 0) {
       const otherNote = counterMemoryNote(otherRuns);
-      md = replaceSection(md, RESULTS_MARKERS, `${measured}\n\n${renderMarkdownTable(otherRuns)}\n\nPer service (CPU seconds per 1,000 Pods, peak RSS):\n\n${renderServiceMarkdownTable(otherRuns)}${otherNote ? `\n\n${otherNote}` : ""}`);
+      const otherCompared = sideBySide(otherRuns);
+      const inTree = otherCompared.length > 0 ? `\n\nSide by side with the in-tree Job controller:\n\n${renderSideBySide(otherCompared, "markdown")}\n\n${SIDE_BY_SIDE_NOTE}` : "";
+      md = replaceSection(md, RESULTS_MARKERS, `${measured}\n\n${renderMarkdownTable(otherRuns)}${inTree}\n\nPer service (CPU seconds per 1,000 Pods, peak RSS):\n\n${renderServiceMarkdownTable(otherRuns)}${otherNote ? `\n\n${otherNote}` : ""}`);
     }
     if (scaleOutRuns.length > 0) md = replaceSection(md, SCALE_OUT_MARKERS, `${measured}\n\n${renderScaleOutTables(scaleOutRuns, "markdown")}`);
     writeFileSync(config.docs, md);

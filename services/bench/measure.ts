@@ -30,16 +30,18 @@ export function sumOf(samples: Sample[], name: string, where: Record<string, str
 export interface ProcessUsage {
   cpuSeconds: number;
   peakRssBytes: number;
+  /** Resident set size now (VmRSS). */
+  rssBytes: number;
 }
 
-/** CPU time (user + system) and peak RSS of a live process, from /proc. */
+/** CPU time (user + system), peak and current RSS of a live process, from /proc. */
 export function processUsage(pid: number): ProcessUsage {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const ticks = Number(fields[11]) + Number(fields[12]);
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
-  return { cpuSeconds: ticks / 100, peakRssBytes: hwm ? Number(hwm[1]) * 1024 : 0 };
+  const kB = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+  return { cpuSeconds: ticks / 100, peakRssBytes: kB("VmHWM"), rssBytes: kB("VmRSS") };
 }
 
 export interface LagStats {

@@ -3,23 +3,13 @@
  * after a SIGKILL, and CPU and peak RSS per replica.
  */
 import type { RunResult, ServiceFigures } from "./run-scenario.js";
+import { fixed, markdownTable, plainTable } from "../../shared/text/table.js";
 
 const MiB = 1024 * 1024;
 
-function f(n: number | null | undefined, digits = 2): string {
-  return n === null || n === undefined || !Number.isFinite(n) ? "—" : n.toFixed(digits);
-}
-
-function markdown(header: string[], rows: string[][]): string {
-  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
-}
-
-/** Console rendering of the same rows: padded columns. */
-function plain(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const fmt = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join("  ");
-  return [fmt(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(fmt)].join("\n");
-}
+const f = fixed;
+const markdown = markdownTable;
+const plain = plainTable;
 
 export function isScaleOut(r: RunResult): boolean {
   return r.scenario === "scale-out";

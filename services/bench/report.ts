@@ -1,11 +1,10 @@
 /** Pure rendering of benchmark results: the console table, the Markdown table and the SVG chart. */
 import type { RunResult } from "./run-scenario.js";
+import { fixed, markdownTable, plainTable } from "../../shared/text/table.js";
 
 const MiB = 1024 * 1024;
 
-function f(n: number | null, digits = 2): string {
-  return n === null || !Number.isFinite(n) ? "—" : n.toFixed(digits);
-}
+const f = fixed;
 
 export const TABLE_HEADER = [
   "run",
@@ -48,14 +47,11 @@ export function tableRows(runs: RunResult[]): string[][] {
 }
 
 export function renderTable(runs: RunResult[]): string {
-  const rows = tableRows(runs);
-  const widths = TABLE_HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const fmt = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join("  ");
-  return [fmt(TABLE_HEADER), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(fmt)].join("\n");
+  return plainTable(TABLE_HEADER, tableRows(runs));
 }
 
 export function renderMarkdownTable(runs: RunResult[]): string {
-  return [`| ${TABLE_HEADER.join(" | ")} |`, `|${TABLE_HEADER.map(() => "---").join("|")}|`, ...tableRows(runs).map((r) => `| ${r.join(" | ")} |`)].join("\n");
+  return markdownTable(TABLE_HEADER, tableRows(runs));
 }
 
 const SERVICE_ORDER = ["watcher", "counter", "finalizer-remover"] as const;
@@ -70,7 +66,7 @@ export function renderServiceMarkdownTable(runs: RunResult[]): string {
       return u ? [f(u.cpuSecondsPer1000Pods), f(u.peakRssBytes / MiB, 0)] : ["—", "—"];
     }),
   ]);
-  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+  return markdownTable(header, rows);
 }
 
 /**

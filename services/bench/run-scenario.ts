@@ -5,29 +5,20 @@
  * separate processes (N counters and N removers for scale-out) sharing one client budget. Returns
  * the figures; in a run with a kill, the failover figures too.
  */
-import { mkdtempSync, readFileSync, existsSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { BatchV1Api, CoreV1Api, KubeConfig, type V1Job } from "@kubernetes/client-node";
-import { freeLoopbackPort, spawnJobtallyChild, type Child } from "../../shared/process/child.js";
+import type { V1Job } from "@kubernetes/client-node";
 import { partitionOf } from "../../shared/partition.js";
 import { counterOptionSchema } from "../counter/options.js";
-import { startLocalNatsServer } from "../../shared/process/nats-server.js";
 import { DEFAULT_MANAGED_BY, JOB_TRACKING_FINALIZER } from "../../shared/constants.js";
 import { sleep } from "../../shared/backoff.js";
-import { allowPlainHttp } from "../../shared/kube/full-client.js";
 import { lagSamples, parsePrometheus, percentiles, processUsage, sumOf, type LagStats, type Sample } from "./measure.js";
-import { distinctFreePorts, listAllJobs, scrapeApiRequests, scrapeMetrics, waitBalanced, waitReady } from "./probes.js";
+import { listAllJobs, scrapeApiRequests, scrapeMetrics } from "./probes.js";
 import { servicePlan, type ServiceKind } from "./topology.js";
 import { countingAgainAfter, firstCompleteAfter, type FailoverFigures } from "./failover.js";
 import { FailoverProbe } from "./failover-probe.js";
-/**
- * The simulators stand in for the API server and the kubelets, which have their own machines in a
- * cluster; here they share the 2 cores with jobtally. A large young generation keeps their garbage
- * collection (most of the kubelet simulator's time at default settings) from taking jobtally's CPU.
- */
-const SIMULATOR_NODE_OPTIONS = "--max-semi-space-size=64";
-
+import { startLocalPipeline, type LocalPipeline } from "./local-pipeline.js";
 import { scenarioFloor, type ApiLatency, type FloorBound, type Scenario } from "./scenarios.js";
 
 /** A status write the killed counter had on the wire may land this long after the kill. */
@@ -97,51 +88,21 @@ export interface RunOptions {
 
 export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), "jobtally-bench-"));
-  const log = (n: string): string => join(dir, `${n}.log`);
-  const children: Child[] = [];
-  const services: Record<string, { child: Child; port: number; service: ServiceKind }> = {};
-  const monitorPort = await freeLoopbackPort();
-  const nats = await startLocalNatsServer({ logFile: log("nats"), monitorPort });
-  children.push(nats.child);
+  const namespace = "bench";
+  let pipeline: LocalPipeline | null = null;
   let failover: FailoverProbe | null = null;
   try {
-    const kubeconfigPath = join(dir, "kubeconfig");
-    const simPort = await freeLoopbackPort();
-    const latency = ["--latency", String(sc.api.latencyMs), "--jitter", String(sc.api.jitterMs)];
-    children.push(spawnJobtallyChild(["sim", "--port", String(simPort), "--kubeconfig-out", kubeconfigPath, ...latency, "--history-window", "500000"], { name: "sim", logFile: log("sim"), env: { LOG_LEVEL: "warn", NODE_OPTIONS: SIMULATOR_NODE_OPTIONS } }));
-    for (let i = 0; !(existsSync(kubeconfigPath) && readFileSync(kubeconfigPath, "utf8").includes("server")); i++) {
-      if (i > 600) throw new Error(`simulator did not start: ${log("sim")}`);
-      await sleep(50);
-    }
-    const simUrl = `http://127.0.0.1:${simPort}`;
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfigPath);
-    allowPlainHttp(kc);
-    const core = kc.makeApiClient(CoreV1Api);
-    const batch = kc.makeApiClient(BatchV1Api);
-    const namespace = "bench";
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
-
-    const kubeletPort = await freeLoopbackPort();
-    children.push(
-      spawnJobtallyChild(
-        ["kubelet-sim", "--kubeconfig", kubeconfigPath, "--namespace", namespace, "--http-port", String(kubeletPort), "--duration-ms", "0", "--start-delay", "0", "--fail-probability", String(sc.failProbability), "--pod-gc-delay-ms", "0", "--nodes", "100", "--concurrency", "512"],
-        { name: "kubelet-sim", logFile: log("kubelet-sim"), env: { LOG_LEVEL: "warn", NODE_OPTIONS: SIMULATOR_NODE_OPTIONS } },
-      ),
-    );
-    // Every counter and remover shares one client budget over NATS; each has its own port and replica id.
-    const common = ["--kubeconfig", kubeconfigPath, "--nats-url", nats.url];
-    const plan = servicePlan(sc, namespace);
-    const ports = await distinctFreePorts(plan.length);
-    plan.forEach((p, i) => {
-      const port = ports[i] as number;
-      const child = spawnJobtallyChild([...p.args, ...common, "--http-port", String(port)], { name: p.name, logFile: log(p.name), env: { LOG_LEVEL: process.env.BENCH_SERVICE_LOG_LEVEL ?? "warn" } });
-      children.push(child);
-      services[p.name] = { child, port, service: p.service };
+    pipeline = await startLocalPipeline({
+      dir,
+      namespace,
+      api: sc.api,
+      kubelet: { durationMs: 0, failProbability: sc.failProbability },
+      plan: servicePlan(sc, namespace),
+      partitions: sc.partitions,
+      serviceLogLevel: process.env.BENCH_SERVICE_LOG_LEVEL ?? "warn",
     });
-    await waitReady(Object.values(services).map((s) => s.port));
+    const { nats, monitorPort, simUrl, core, batch, kubeletPort, services } = pipeline;
     const counters = Object.entries(services).filter(([, s]) => s.service === "counter");
-    await waitBalanced(counters.map(([, s]) => s.port), sc.partitions);
 
     const totalPods = sc.jobs * sc.podsPerJob;
     const t0 = Date.now();
@@ -324,7 +285,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions): Promise<RunRe
     };
   } finally {
     await failover?.stop();
-    await Promise.all([...children].reverse().map((c) => c.stop("SIGTERM", 5000)));
+    await pipeline?.stop();
     if (!opts.keepLogs) rmSync(dir, { recursive: true, force: true });
     else process.stderr.write(`logs kept in ${dir}\n`);
   }

@@ -459,10 +459,12 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     if (!p || p.closing || p.lease.epoch !== r.epoch) return;
     const state = p.jobs.get(r.jobUID);
     if (!state) return;
-    if (r.outcome === "expired") {
+    if (r.outcome === "expired" || r.outcome === "unconfirmed") {
+      // Still expected, so never seen: the Pod does not exist (it cannot have gone unseen, its
+      // finalizer comes off only once this counter saw it). A Pod seen meanwhile is not in flight.
       if (!state.creationExpired(r.podName)) return;
       creationThroughput.observe(now(), 0, creationsInFlight());
-      logger.debug({ job: state.key, partition: p.id, pod: r.podName }, "pod creation dropped unsent past its deadline: planned again");
+      logger.debug({ job: state.key, partition: p.id, pod: r.podName, outcome: r.outcome }, "pod creation not carried out: planned again");
     } else {
       if (!state.creationRejected(r.podName, now())) return;
       creationSeen(1, state); // the remover carried it out (the API server said no)

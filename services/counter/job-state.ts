@@ -26,12 +26,16 @@ export class JobState {
   ledgerResourceVersion = "0";
   /** The view has a tombstone for the Job (it no longer exists). */
   gone = false;
+  /** The watcher's Pod watch does not cover the Job's selector (`JobView.orphansOutsideWatch`). */
+  orphansOutsideWatch = false;
   jobSubject: string | null = null;
   jobSeq = 0;
   readonly pods = new Map<string, PodEntry>();
   readonly removalsInFlight = new Map<string, number>();
   readonly creationsInFlight = new Map<string, { index: number | null; atMs: number }>();
   readonly deletionsInFlight = new Map<string, number>();
+  /** Adoption candidates whose adoption was published and is not yet seen (logic/adoption.ts). */
+  readonly adoptionsInFlight = new Map<string, number>();
   /** The Job generation whose unsupported fields were reported (memory only: a new owner reports again). */
   unsupportedWarnedGeneration: number | null = null;
   /** Departed Pods whose finalizer release this owner published (memory only: a new owner publishes again). */
@@ -79,6 +83,7 @@ export class JobState {
     if (!rec.job || !isNewerResourceVersion(rec.resourceVersion, this.ledger ? this.ledgerResourceVersion : undefined)) return "none";
     this.ledger = jobFromWire(rec.job);
     this.ledgerResourceVersion = rec.resourceVersion;
+    this.orphansOutsideWatch = rec.orphansOutsideWatch === true;
     return "job-spec";
   }
 
@@ -105,6 +110,7 @@ export class JobState {
     this.creationsInFlight.delete(rec.name);
     if (rec.gone || rec.deletionTimestamp !== null) this.deletionsInFlight.delete(rec.uid);
     if (rec.gone || !rec.hasFinalizer) this.removalsInFlight.delete(rec.uid);
+    if (rec.gone || rec.adoptionCandidate !== true) this.adoptionsInFlight.delete(rec.uid);
     const finished = rec.phase === "Succeeded" || rec.phase === "Failed" || rec.deletionTimestamp !== null;
     const wasFinished = prev ? prev.record.phase === "Succeeded" || prev.record.phase === "Failed" || prev.record.deletionTimestamp !== null : false;
     if (finished && !wasFinished && rec.hasFinalizer) {
@@ -120,7 +126,7 @@ export class JobState {
    * (the last Pods of a Job, a single-Pod Job).
    */
   quiescent(): boolean {
-    return this.unfinishedPods === 0 && this.creationsInFlight.size === 0 && this.deletionsInFlight.size === 0 && this.removalsInFlight.size === 0;
+    return this.unfinishedPods === 0 && this.creationsInFlight.size === 0 && this.deletionsInFlight.size === 0 && this.removalsInFlight.size === 0 && this.adoptionsInFlight.size === 0;
   }
 
   /**
@@ -149,6 +155,7 @@ export class JobState {
     for (const [uid, at] of this.removalsInFlight) if (nowMs - at > removalRepublishMs) this.removalsInFlight.delete(uid);
     for (const [name, e] of this.creationsInFlight) if (nowMs - e.atMs > expectationsTimeoutMs) this.creationsInFlight.delete(name);
     for (const [uid, at] of this.deletionsInFlight) if (nowMs - at > expectationsTimeoutMs) this.deletionsInFlight.delete(uid);
+    for (const [uid, at] of this.adoptionsInFlight) if (nowMs - at > expectationsTimeoutMs) this.adoptionsInFlight.delete(uid);
   }
 
   /** ms until the oldest in-flight entry expires (so a sync re-plans it even if no event comes), or null. */
@@ -161,6 +168,7 @@ export class JobState {
     for (const at of this.removalsInFlight.values()) consider(at, removalRepublishMs);
     for (const e of this.creationsInFlight.values()) consider(e.atMs, expectationsTimeoutMs);
     for (const at of this.deletionsInFlight.values()) consider(at, expectationsTimeoutMs);
+    for (const at of this.adoptionsInFlight.values()) consider(at, expectationsTimeoutMs);
     return soonest === null ? null : Math.max(0, soonest) + 1;
   }
 

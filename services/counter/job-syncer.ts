@@ -95,6 +95,7 @@ export class JobSyncer {
       creationsInFlight: new Map([...state.creationsInFlight].map(([name, e]) => [name, { index: e.index }])),
       deletionsInFlight: new Set(state.deletionsInFlight.keys()),
       releasesPublished: state.releasesPublished,
+      adoptionsInFlight: new Set(state.adoptionsInFlight.keys()),
       backoff: state.backoff,
       creationAllowance,
       slowStartLimit: slowStart.allowance,
@@ -112,7 +113,8 @@ export class JobSyncer {
         removals: plan.removals.length,
         creations: plan.creations.length,
         deletions: plan.deletions.length,
-        inFlight: { removals: state.removalsInFlight.size, creations: state.creationsInFlight.size, deletions: state.deletionsInFlight.size },
+        adoptions: plan.adoptions.length,
+        inFlight: { removals: state.removalsInFlight.size, creations: state.creationsInFlight.size, deletions: state.deletionsInFlight.size, adoptions: state.adoptionsInFlight.size },
         requeueAfterMs: plan.requeueAfterMs,
       },
       "job sync planned",
@@ -145,6 +147,15 @@ export class JobSyncer {
     }
     // The failure backoff follows the written status: a held write leaves it for the sync that writes.
     if (heldListed === null) state.backoff = plan.backoff;
+    let adoptionRetryMs: number | null = null;
+    if (published.adoptions.length > 0) {
+      const recheck = await this.recheckBeforeAdopting(state);
+      if (!recheck.ok) {
+        this.deps.logger.info({ job: state.key, partition: state.partition, orphans: published.adoptions.length, why: recheck.why }, "not adopting orphan Pods");
+        published = { ...published, adoptions: [] };
+        adoptionRetryMs = recheck.retryMs;
+      }
+    }
     if (!lease.canAct()) return { kind: "fenced" };
     await this.publish(state, published, lease.token, now);
     state.slowStart = onRoundPlanned(state.slowStart, now, plan.creations.length);
@@ -152,7 +163,7 @@ export class JobSyncer {
     this.warnUnsupportedFields(state);
     await this.purgeSettled(state, false, heldListed);
     const expiry = state.msUntilInFlightExpiry(this.deps.now(), this.opts.expectationsTimeoutMs, this.opts.removalRepublishMs);
-    const requeueAfterMs = earliest(earliest(earliest(plan.requeueAfterMs, expiry), holdMs > 0 ? holdMs : null), plan.finished ? null : slowStart.waitMs);
+    const requeueAfterMs = earliest(earliest(earliest(earliest(plan.requeueAfterMs, expiry), holdMs > 0 ? holdMs : null), plan.finished ? null : slowStart.waitMs), adoptionRetryMs);
     return { kind: "done", requeueAfterMs, finished: plan.finished };
   }
 
@@ -181,11 +192,34 @@ export class JobSyncer {
     const generation = job.metadata?.generation ?? 0;
     if (state.unsupportedWarnedGeneration === generation) return;
     state.unsupportedWarnedGeneration = generation;
-    const fields = unsupportedJobFields(job);
+    const fields = unsupportedJobFields(job, { orphansOutsideWatch: state.orphansOutsideWatch });
     const event = unsupportedFieldsEvent(fields);
     if (!event) return;
     this.deps.logger.warn({ job: state.key, partition: state.partition, fields: fields.map((f) => f.field) }, `the Job has fields jobtally does not honour: ${event.message}`);
     this.deps.recordEvents(job, [event]);
+  }
+
+  /**
+   * In-tree `RecheckDeletionTimestamp`, the `canAdopt` of `ClaimPods`: before the first adoption of
+   * a sync, an uncached read of the Job, which must still be the same Job (UID) and not being
+   * deleted (a view that lags must not make a Job being deleted adopt, kubernetes#42639). A Job
+   * being deleted takes the read as its ledger, so the next sync releases instead.
+   */
+  private async recheckBeforeAdopting(state: JobState): Promise<{ ok: true } | { ok: false; why: string; retryMs: number | null }> {
+    let fresh: V1Job;
+    try {
+      fresh = await this.deps.readJob(state.namespace, state.name);
+    } catch (err) {
+      const info = apiErrorInfo(err);
+      if (info.code === 404) return { ok: false, why: "the Job is gone", retryMs: null };
+      return { ok: false, why: `can't recheck the Job: ${info.message}`, retryMs: ADOPTION_RECHECK_RETRY_MS };
+    }
+    if (fresh.metadata?.uid !== state.uid) return { ok: false, why: `the Job is gone: its name now belongs to Job ${fresh.metadata?.uid ?? "?"}`, retryMs: null };
+    if (fresh.metadata?.deletionTimestamp) {
+      state.adoptLedger(fresh);
+      return { ok: false, why: `the Job has just been deleted at ${String(fresh.metadata.deletionTimestamp)}`, retryMs: 0 };
+    }
+    return { ok: true };
   }
 
   private async writeStatus(state: JobState, job: V1Job, plan: SyncPlan, attempt: number, lease: SyncLease): Promise<SyncOutcome> {
@@ -258,6 +292,9 @@ export class JobSyncer {
     for (const c of plan.creations) {
       intents.push({ ...base, kind: "createPod", jobUID: state.uid, jobName: state.name, namespace: state.namespace, pod: c.pod, notAfterMs: now + this.opts.creationIntentTtlMs });
     }
+    for (const a of plan.adoptions) {
+      intents.push({ ...base, kind: "adoptPod", jobUID: state.uid, jobName: state.name, namespace: a.namespace, name: a.name, podUID: a.podUID, podResourceVersion: a.resourceVersion });
+    }
     for (const d of plan.deletions) {
       intents.push({
         ...base,
@@ -280,6 +317,7 @@ export class JobSyncer {
     }
     for (const c of plan.creations) state.creationsInFlight.set(c.name, { index: c.index, atMs: now });
     for (const d of plan.deletions) state.deletionsInFlight.set(d.podUID, now);
+    for (const a of plan.adoptions) state.adoptionsInFlight.set(a.podUID, now);
     await this.deps.publishIntents(intents);
     for (const i of intents) this.deps.metrics.intentsPublished.inc({ kind: i.kind });
   }
@@ -347,6 +385,9 @@ export class JobSyncer {
     await Promise.all(purges);
   }
 }
+
+/** A failed canAdopt recheck (the API away) is tried again after this long. */
+const ADOPTION_RECHECK_RETRY_MS = 1000;
 
 function retryDelay(attempt: number): number {
   return Math.min(30_000, 100 * 2 ** Math.min(attempt, 9));

@@ -23,6 +23,8 @@ interface Entry {
   rerunDelayMs: number | null;
   /** When the last sync of this key started (undefined: never). */
   lastStartedAt?: number;
+  /** forget() was called while the key's sync ran: the entry goes when it ends, unless enqueued again. */
+  forgotten: boolean;
 }
 
 export class SyncScheduler {
@@ -55,6 +57,7 @@ export class SyncScheduler {
   enqueueAfter(key: string, delayMs: number): void {
     if (this.stopped) return;
     const e = this.entry(key);
+    e.forgotten = false;
     if (e.running) {
       e.rerunDelayMs = e.rerunDelayMs === null ? delayMs : Math.min(e.rerunDelayMs, delayMs);
       return;
@@ -79,12 +82,28 @@ export class SyncScheduler {
     return this.queue.size + this.queue.pending;
   }
 
+  /**
+   * Nothing more to do for this key (its Job is forgotten): its timer and entry go. Called from the
+   * key's own sync (the usual case: the sync found the Job deleted and settled), the entry goes
+   * when that sync ends, with any re-run asked for meanwhile, unless the key is enqueued again.
+   */
   forget(key: string): void {
     const e = this.entries.get(key);
-    if (e && !e.running && !e.queued) {
+    if (!e) return;
+    if (e.running) {
+      e.forgotten = true;
+      e.rerunDelayMs = null;
+      return;
+    }
+    if (!e.queued) {
       if (e.timer) clearTimeout(e.timer);
       this.entries.delete(key);
     }
+  }
+
+  /** Keys with an entry (scheduled, queued, running, or kept for the batch period's anchor). */
+  get size(): number {
+    return this.entries.size;
   }
 
   /** Stops timers and waits for the syncs already running or queued. */
@@ -97,7 +116,7 @@ export class SyncScheduler {
   private entry(key: string): Entry {
     let e = this.entries.get(key);
     if (!e) {
-      e = { timer: null, dueAt: 0, queued: false, running: false, rerunDelayMs: null };
+      e = { timer: null, dueAt: 0, queued: false, running: false, rerunDelayMs: null, forgotten: false };
       this.entries.set(key, e);
     }
     return e;
@@ -117,7 +136,9 @@ export class SyncScheduler {
         e.running = false;
         const again = e.rerunDelayMs;
         e.rerunDelayMs = null;
-        if (again !== null) this.enqueueAfter(key, again);
+        if (e.forgotten) {
+          if (this.entries.get(key) === e) this.entries.delete(key);
+        } else if (again !== null) this.enqueueAfter(key, again);
       }
     });
   }

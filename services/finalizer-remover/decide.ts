@@ -7,13 +7,16 @@
  *   get reused), so the Pod we meant is gone.
  * - 5xx, 429 (honouring Retry-After), other 409s and network errors: retry with exponential backoff.
  * - Any other 4xx (a webhook rejecting the patch, 403, 422): a finalizer must never be abandoned,
- *   so removals and deletions keep retrying on a long backoff, loudly; a rejected creation is
- *   dropped (the counter re-plans from the view).
+ *   so removals and deletions keep retrying on a long backoff, loudly; a rejected creation or
+ *   adoption is dropped (the counter re-plans from the view). An adoption's 409 (the Pod changed
+ *   since the remover read it: its resourceVersion precondition) is retried, and the retry reads
+ *   and judges the Pod again; a 422 (another controller took it meanwhile, or it is being deleted
+ *   and takes no new finalizer) is dropped, as in-tree `ClaimPods` gives up on such a Pod.
  */
 import { backoffDelayMs } from "../../shared/backoff.js";
 import type { ApiErrorInfo } from "../../shared/kube/errors.js";
 
-export type ApiStep = "removeFinalizer" | "createPod" | "deletePod";
+export type ApiStep = "removeFinalizer" | "createPod" | "deletePod" | "adoptPod";
 
 export type ErrorDecision =
   | { kind: "done"; why: string }
@@ -40,6 +43,6 @@ export function decideOnApiError(step: ApiStep, info: ApiErrorInfo, attempt: num
     const backoff = backoffDelayMs(attempt, TRANSIENT_BACKOFF, random);
     return { kind: "retry", delayMs: info.retryAfterMs !== null ? Math.max(info.retryAfterMs, 0) : backoff };
   }
-  if (step === "createPod") return { kind: "rejected-drop" };
+  if (step === "createPod" || step === "adoptPod") return { kind: "rejected-drop" };
   return { kind: "rejected-retry", delayMs: backoffDelayMs(attempt, REJECTED_BACKOFF, random) };
 }

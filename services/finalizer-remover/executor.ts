@@ -4,16 +4,17 @@
  * decideOnApiError; this module only sequences the steps, logs and reports outcomes.
  */
 import type { V1Pod } from "@kubernetes/client-node";
-import type { CreatePodIntent, Intent } from "../../shared/intents/intents.js";
+import type { AdoptPodIntent, CreatePodIntent, Intent } from "../../shared/intents/intents.js";
 import { describeIntent } from "../../shared/intents/intents.js";
 import { apiErrorInfo, type ApiErrorInfo } from "../../shared/kube/errors.js";
 import type { IntentOutcome } from "../../shared/nats/intent-queue.js";
 import type { LogLimiter } from "../../shared/observability/log-limiter.js";
 import type { Logger } from "../../shared/observability/logger.js";
 import { decideOnApiError, type ApiStep } from "./decide.js";
+import { adoptionPatch } from "./kube-api.js";
 
 /**
- * The three API calls an intent may need. Each throws client-node's ApiException on a non-2xx.
+ * The API calls an intent may need. Each throws client-node's ApiException on a non-2xx.
  * `guard` runs right before the request leaves (after waiting for the API budget) and throws an
  * IntentVoidedError when the intent must not be carried out any more; nothing is sent then.
  */
@@ -23,6 +24,16 @@ export interface PodApi {
   createPod(namespace: string, pod: V1Pod, guard?: () => void): Promise<void>;
   /** Deletes the Pod with this name and UID (a UID precondition). */
   deletePod(namespace: string, name: string, uid: string, guard?: () => void): Promise<void>;
+  /** Strategic merge patch adopting the Pod (kube-api.ts `adoptionPatch`: ownerReference, finalizer, preconditions). */
+  adoptPod(namespace: string, name: string, patch: object, guard?: () => void): Promise<void>;
+}
+
+/**
+ * What the verification (verify.ts) read and checked just before: an adoption is patched only with
+ * the resourceVersion of the Pod it judged, so a Pod that changed since is not adopted blindly.
+ */
+export interface VerifiedFacts {
+  podResourceVersion?: string;
 }
 
 /** Intent outcome labels of `jobtally_intents_total`. */
@@ -91,6 +102,7 @@ export interface ExecutorDeps {
 
 function logFields(intent: Intent): Record<string, unknown> {
   const pod = intent.kind === "createPod" ? `${intent.namespace}/${intent.pod.metadata?.name ?? "?"}` : `${intent.namespace}/${intent.name}`;
+  // jobName: creations, deletions and adoptions name their Job; removals only its UID.
   const job = intent.kind === "removeFinalizer" ? (intent.jobUID ?? "none") : `${intent.namespace}/${intent.jobName}`;
   return { pod, job, jobUID: intent.jobUID, partition: intent.partition, intent: intent.kind };
 }
@@ -147,8 +159,11 @@ async function step(intent: Intent, which: ApiStep, call: () => Promise<void>, a
   }
 }
 
-/** Runs `intent`; `attempt` is its delivery count (1 the first time), used for backoff. */
-export async function executeIntent(intent: Intent, attempt: number, deps: ExecutorDeps): Promise<IntentOutcome> {
+/**
+ * Runs `intent`; `attempt` is its delivery count (1 the first time), used for backoff. `verified`:
+ * what the verification read (an adoption without it is not carried out: decided again later).
+ */
+export async function executeIntent(intent: Intent, attempt: number, deps: ExecutorDeps, verified: VerifiedFacts = {}): Promise<IntentOutcome> {
   const finish = (label: OutcomeLabel, outcome: IntentOutcome): IntentOutcome => {
     deps.onOutcome?.(intent.kind, label);
     return outcome;
@@ -177,5 +192,30 @@ export async function executeIntent(intent: Intent, attempt: number, deps: Execu
       const r = await step(intent, "deletePod", () => deps.api.deletePod(intent.namespace, intent.name, intent.podUID, guard), attempt, deps);
       return r.ok ? finish(r.already ? "already-done" : "done", ack) : finish(r.label, r.outcome);
     }
+    case "adoptPod":
+      return adopt(intent, attempt, deps, verified, guard, finish);
   }
+}
+
+async function adopt(
+  intent: AdoptPodIntent,
+  attempt: number,
+  deps: ExecutorDeps,
+  verified: VerifiedFacts,
+  guard: () => void,
+  finish: (label: OutcomeLabel, outcome: IntentOutcome) => IntentOutcome,
+): Promise<IntentOutcome> {
+  const rv = verified.podResourceVersion;
+  if (rv === undefined || rv === "") {
+    // The lease was not verified when the intent arrived, so neither was the Pod: fenced now if
+    // its lease is superseded, otherwise decided again (and verified) on its next delivery.
+    const r = await step(intent, "adoptPod", async () => {
+      guard();
+      throw new LeaseUnverifiedError();
+    }, attempt, deps);
+    return r.ok ? finish("retry", { kind: "retry", delayMs: 250 }) : finish(r.label, r.outcome);
+  }
+  const patch = adoptionPatch({ uid: intent.podUID, resourceVersion: rv }, { name: intent.jobName, uid: intent.jobUID });
+  const r = await step(intent, "adoptPod", () => deps.api.adoptPod(intent.namespace, intent.name, patch, guard), attempt, deps);
+  return r.ok ? finish(r.already ? "already-done" : "done", { kind: "ack" }) : finish(r.label, r.outcome);
 }

@@ -40,11 +40,20 @@ export function failedCreateEvent(intent: CreatePodIntent, info: ApiErrorInfo, n
   };
 }
 
-export function creationFailureReport(intent: CreatePodIntent, info: ApiErrorInfo | null): CreationFailureReport {
+/** Why a creation is reported without an API answer: dropped past its deadline, or a redelivery that found no Pod. */
+export type UnsentOutcome = "expired" | "unconfirmed";
+
+const UNSENT_MESSAGES: Record<UnsentOutcome, { reason: string; message: string }> = {
+  expired: { reason: "Expired", message: "the creation intent waited past its deadline and was dropped unsent" },
+  unconfirmed: { reason: "Unconfirmed", message: "the creation intent was delivered again and its Pod does not exist; not created again" },
+};
+
+export function creationFailureReport(intent: CreatePodIntent, info: ApiErrorInfo | UnsentOutcome): CreationFailureReport {
+  const unsent = typeof info === "string" ? UNSENT_MESSAGES[info] : null;
   return {
     v: intent.v,
     kind: "creationFailed",
-    outcome: info === null ? "expired" : "rejected",
+    outcome: typeof info === "string" ? info : "rejected",
     partition: intent.partition,
     epoch: intent.epoch,
     holder: intent.holder,
@@ -52,24 +61,25 @@ export function creationFailureReport(intent: CreatePodIntent, info: ApiErrorInf
     namespace: intent.namespace,
     jobName: intent.jobName,
     podName: intent.pod.metadata?.name ?? "",
-    code: info?.code ?? null,
-    reason: info?.reason ?? "Expired",
-    message: info?.message ?? "the creation intent waited past its deadline and was dropped unsent",
+    code: typeof info === "string" ? null : info.code,
+    reason: unsent ? unsent.reason : (info as ApiErrorInfo).reason,
+    message: unsent ? unsent.message : (info as ApiErrorInfo).message,
   };
 }
 
 /**
- * The executor's hook for a creation dropped unsent past its deadline (`ExecutorDeps.onCreationExpired`):
- * no request left, so the Pod does not exist because of this intent; the counter is told, so it
- * plans the Pod again at once instead of when its expectation runs out (a backlog longer than the
- * intents' time to live would otherwise stall the Job for the whole expectations timeout).
+ * The report of a creation that did not happen and was not rejected, so that the counter plans
+ * the Pod again at once instead of when its expectation runs out:
+ * - `expired` (`ExecutorDeps.onCreationExpired`): dropped unsent past its deadline (a backlog
+ *   longer than the intents' time to live would otherwise stall the Job for the whole timeout);
+ * - `unconfirmed` (redelivered-creation.ts): a redelivery that may have been sent before found no Pod.
  */
-export function createExpiredCreationReporter(deps: Pick<FailedCreateDeps, "publish" | "logger">): (intent: CreatePodIntent) => void {
+export function createUnsentCreationReporter(deps: Pick<FailedCreateDeps, "publish" | "logger">, outcome: UnsentOutcome): (intent: CreatePodIntent) => void {
   return (intent) => {
     try {
-      deps.publish(creationFailureSubject(intent.partition), JSON.stringify(creationFailureReport(intent, null)));
+      deps.publish(creationFailureSubject(intent.partition), JSON.stringify(creationFailureReport(intent, outcome)));
     } catch (err) {
-      deps.logger.warn({ job: `${intent.namespace}/${intent.jobName}`, err: String(err) }, "expired creation report not published");
+      deps.logger.warn({ job: `${intent.namespace}/${intent.jobName}`, outcome, err: String(err) }, "creation report not published");
     }
   };
 }

@@ -19,6 +19,24 @@ export function finalizerRemovalPatch(podUID: string): object {
   return { metadata: { uid: podUID, "$deleteFromPrimitiveList/finalizers": [JOB_TRACKING_FINALIZER] } };
 }
 
+/**
+ * The adoption patch (in-tree `ownerRefControllerPatch` with the tracking finalizer, KEP-2307): a
+ * strategic merge that adds the controller ownerReference (merged by uid) and the finalizer
+ * (merged into the set) in one write. `metadata.uid` and `metadata.resourceVersion` are
+ * preconditions: the API server answers 409 when the Pod changed since the remover read it (or
+ * was replaced by another of the same name), and 422 when another controller took it meanwhile.
+ */
+export function adoptionPatch(pod: { uid: string; resourceVersion: string }, job: { name: string; uid: string }): object {
+  return {
+    metadata: {
+      uid: pod.uid,
+      resourceVersion: pod.resourceVersion,
+      ownerReferences: [{ apiVersion: "batch/v1", kind: "Job", name: job.name, uid: job.uid, controller: true, blockOwnerDeletion: true }],
+      finalizers: [JOB_TRACKING_FINALIZER],
+    },
+  };
+}
+
 export function createPodApi(core: KubeCoreApi, budget: ApiBudget, metrics: RemoverMetrics): PodApi {
   /**
    * Finalizer removals go ahead of creations and deletions waiting for the budget: a removal is
@@ -42,6 +60,7 @@ export function createPodApi(core: KubeCoreApi, budget: ApiBudget, metrics: Remo
     removeFinalizer: (namespace, name, uid, guard) => measured("patch", () => core.patchNamespacedPodStrategic({ name, namespace, body: finalizerRemovalPatch(uid) }), 1, guard),
     createPod: (namespace, pod: V1Pod, guard) => measured("create", () => core.createNamespacedPod({ namespace, body: pod }), 0, guard),
     deletePod: (namespace, name, uid, guard) => measured("delete", () => core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } }), 0, guard),
+    adoptPod: (namespace, name, patch, guard) => measured("patch", () => core.patchNamespacedPodStrategic({ name, namespace, body: patch }), 0, guard),
   };
 }
 

@@ -36,7 +36,7 @@ export type FinalizerRemoverConfig = ConfigOf<typeof finalizerRemoverOptionSchem
  * finalizer removals (what lets a finished Pod be counted) reach the API budget queue at once,
  * ahead of a backlog of creations, instead of waiting behind them in the stream's order.
  */
-export const INTENT_KINDS = ["removeFinalizer", "createPod", "deletePod"] as const;
+export const INTENT_KINDS = ["removeFinalizer", "createPod", "deletePod", "adoptPod"] as const;
 export function removerDurable(kind: (typeof INTENT_KINDS)[number]): string {
   return `finalizer-remover-${kind}`;
 }

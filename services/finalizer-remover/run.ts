@@ -20,14 +20,21 @@ import { openOwnershipBucket } from "../../shared/ownership/bucket.js";
 import { LeaseView } from "../../shared/ownership/lease-view.js";
 import { retryUntilDone } from "../../shared/backoff.js";
 import { createPodApi } from "./kube-api.js";
-import { createExpiredCreationReporter, createFailedCreateHandler } from "./failed-create.js";
+import { createFailedCreateHandler, createUnsentCreationReporter } from "./failed-create.js";
+import { settleRedeliveredCreation, trackingSentCreations, UnsentCreations } from "./redelivered-creation.js";
 import { orNullIfNotFound } from "../../shared/kube/errors.js";
 import { createRemoverMetrics } from "../../shared/observability/metrics.js";
-import { createIntentVerification, IntentVerifier, viewRecordReader } from "./verify.js";
+import { createIntentVerification, IntentVerifier, viewRecordReader, type VerifiedIntent } from "./verify.js";
 import { LogLimiter } from "../../shared/observability/log-limiter.js";
 import { INTENT_KINDS, LEGACY_REMOVER_DURABLE, maxAckPendingFor, removerDurable, type FinalizerRemoverConfig } from "./options.js";
 
 export const DLQ_SOURCE = "finalizer-remover";
+
+/**
+ * How long a creation attempt known unsent is remembered: past the counter's creation intent time
+ * to live (half its 120 s expectations timeout by default) the intent is never carried out anyway.
+ */
+const UNSENT_CREATION_MEMORY_MS = 5 * 60_000;
 
 export interface FinalizerRemoverDeps {
   kube: KubeClients;
@@ -48,12 +55,14 @@ export async function runFinalizerRemover(
   const metrics = createRemoverMetrics(deps.registry ?? new Registry(), () => budget.backlog);
   const serviceBudget = createServiceBudget("finalizer-remover", config, deps.nc, logger, (qps) => metrics.apiBudgetQps.set(qps));
   const budget = serviceBudget.budget;
-  const api = createPodApi(deps.kube.core, budget, metrics);
+  // Which creations this process attempted without sending them (redelivered-creation.ts).
+  const unsentCreations = new UnsentCreations(UNSENT_CREATION_MEMORY_MS);
+  const api = trackingSentCreations(createPodApi(deps.kube.core, budget, metrics), unsentCreations);
   const js = jetstream(deps.nc);
   const deadLetters = new DeadLetters(js, { logger });
   const maxAckPending = maxAckPendingFor(config);
 
-  await ensureStreams(deps.nc, { ...config, replicas: config.streamReplicas, logger });
+  await ensureStreams(deps.nc, { ...config, replicas: config.streamReplicas, logger, signal: deps.signal });
   // Fencing: every intent carries the partition lease it was decided under; one decided under a
   // superseded lease is refused, never executed (checked on arrival, and again right before the
   // request leaves, after waiting for the budget).
@@ -75,7 +84,9 @@ export async function runFinalizerRemover(
     logger,
     now: Date.now,
   });
-  const expiredCreation = createExpiredCreationReporter({ publish: (subject, data) => deps.nc.publish(subject, data), logger });
+  const publishReport = { publish: (subject: string, data: string) => deps.nc.publish(subject, data), logger };
+  const expiredCreation = createUnsentCreationReporter(publishReport, "expired");
+  const unconfirmedCreation = createUnsentCreationReporter(publishReport, "unconfirmed");
   // Every intent is checked against the view before it is carried out (verify.ts).
   const verify = createIntentVerification({
     verifier: new IntentVerifier({
@@ -100,9 +111,24 @@ export async function runFinalizerRemover(
     try {
       // A first decision that may read the lease (a partition not heard of yet); then the guard.
       // Verified only under a current lease (a superseded one is refused by the fence below).
+      let verified: VerifiedIntent | undefined;
       if ((await leases.decide(intent.partition, intent)).kind === "execute") {
-        const refused = await verify(intent);
-        if (refused !== null) return refused;
+        const checked = await verify(intent);
+        if (checked.kind !== "allow") return checked;
+        verified = checked;
+      }
+      if (verified !== undefined && intent.kind === "createPod") {
+        const settled = await settleRedeliveredCreation(intent, ctx.deliveryCount, {
+          unsent: unsentCreations,
+          podExists: (namespace, name) => budget.run(async () => (await orNullIfNotFound(deps.kube.core.readNamespacedPod({ namespace, name }))) !== null, 1),
+          reportUnconfirmed: unconfirmedCreation,
+        }).catch(() => "unreadable" as const);
+        if (settled === "unreadable") return { kind: "retry", delayMs: 1_000 };
+        if (settled !== null) {
+          metrics.intents.inc({ kind: intent.kind, outcome: settled === "done" ? "already-done" : "unconfirmed" });
+          if (settled === "unconfirmed") logger.info({ pod: `${intent.namespace}/${intent.pod.metadata?.name}`, job: `${intent.namespace}/${intent.jobName}`, partition: intent.partition, delivery: ctx.deliveryCount }, "redelivered creation whose Pod does not exist: not created again, the counter re-plans it if it never saw the Pod");
+          return { kind: "ack" };
+        }
       }
       return await executeIntent(intent, ctx.deliveryCount, {
         api,
@@ -116,7 +142,7 @@ export async function runFinalizerRemover(
         onCreationRejected: failedCreate,
         onCreationExpired: expiredCreation,
         logLimiter,
-      });
+      }, verified);
     } finally {
       clearInterval(keepAlive);
     }

@@ -11,9 +11,15 @@
  *   watcher routes there only Pods of managed Jobs and, with --manage-all-jobs, orphans). Without
  *   one (a forged intent, or a redelivery after the Pod was counted and gone) the Pod is read from
  *   the API: gone is done; a Pod whose controller is a Job this installation does not manage is
- *   refused.
+ *   refused;
+ * - an adoption needs the Job's record (read afresh), a Job managed by this installation, in the
+ *   Pod's namespace, neither being deleted nor finished (in-tree `ClaimPods` + the `canAdopt`
+ *   recheck), and the Pod as the API shows it now: no controller at all, not being deleted, labels
+ *   the Job's selector matches. The verdict carries that read's resourceVersion, the patch's
+ *   precondition (a Pod that changed since is judged again, not adopted blindly).
  * The checks read NATS, not the API (Job records cached by UID for JOB_CACHE_TTL_MS, read again
- * before a refusal in case the template changed meanwhile); only the rare fallback reads a Pod.
+ * before a refusal in case the template changed meanwhile); only the rare fallback and adoptions
+ * (rare too: orphans) read a Pod.
  * Decisions are pure functions (table-tested); IntentVerifier does the reads.
  */
 import type { V1Container, V1Job, V1Pod } from "@kubernetes/client-node";
@@ -27,7 +33,8 @@ import {
   LEGACY_LABEL_CONTROLLER_UID,
   LEGACY_LABEL_JOB_NAME,
 } from "../../shared/constants.js";
-import type { CreatePodIntent, DeletePodIntent, Intent, RemoveFinalizerIntent } from "../../shared/intents/intents.js";
+import type { AdoptPodIntent, CreatePodIntent, DeletePodIntent, Intent, RemoveFinalizerIntent } from "../../shared/intents/intents.js";
+import { matchesLabelSelector } from "../../shared/kube/label-selector.js";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { VIEW_STREAM } from "../../shared/constants.js";
@@ -38,7 +45,7 @@ import type { Logger } from "../../shared/observability/logger.js";
 import type { RemoverMetrics } from "../../shared/observability/metrics.js";
 import { partitionOf } from "../../shared/partition.js";
 import { parseViewRecord } from "../../shared/view/validate.js";
-import { controllerJobUID, hasTrackingFinalizer, isManagedJob, type ManagementPolicy } from "../../shared/view/project.js";
+import { controllerJobUID, hasNoController, hasTrackingFinalizer, isManagedJob, type ManagementPolicy } from "../../shared/view/project.js";
 import type { JobView, PodView, ViewRecord } from "../../shared/view/records.js";
 import { jobViewSubject, podViewSubject } from "../../shared/view/subjects.js";
 
@@ -60,7 +67,8 @@ export type RefusalCode =
   | "foreign-controller";
 
 export type Verdict =
-  | { kind: "allow" }
+  /** Go ahead; an adoption carries the resourceVersion of the Pod it judged (the patch's precondition). */
+  | { kind: "allow"; podResourceVersion?: string }
   /** Nothing to do (the Pod is gone, the Job deleted): acked without an API request. */
   | { kind: "done"; why: string }
   | { kind: "refuse"; code: RefusalCode; reason: string };
@@ -162,6 +170,10 @@ export function verifyCreation(intent: CreatePodIntent, record: JobView | null, 
   if (job.metadata?.namespace !== intent.namespace || (podNs !== undefined && podNs !== intent.namespace)) {
     return refuse("namespace", `${what} lives in namespace ${job.metadata?.namespace ?? "?"}, the Pod in ${podNs ?? intent.namespace}`);
   }
+  // In-tree creates no Pod for a Job being deleted or finished: an intent that waited in the queue
+  // (a NATS node lost, a backlog) past the Job's end would run a Pod nobody counts.
+  if (job.metadata?.deletionTimestamp) return { kind: "done", why: "the Job is being deleted" };
+  if (isFinishedJob(job)) return { kind: "done", why: "the Job is finished" };
   const mismatch = podTemplateMismatch(job, intent.pod);
   if (mismatch !== null) return refuse(mismatch.startsWith("ownerReferences") ? "owner" : "template", `Pod ${intent.pod.metadata?.name ?? "?"} is not ${what}'s template: ${mismatch}`);
   return ALLOW;
@@ -194,6 +206,46 @@ export function verifyLivePod(intent: RemoveFinalizerIntent | DeletePodIntent, p
   if (jobRecord === null || jobRecord.job === null || jobRecord.gone) return refuse("foreign-controller", `${where} is controlled by Job ${controller}, which this installation does not manage`);
   if (!isManagedJob(jobRecord.job, policy)) return refuse("foreign-controller", `${where} is controlled by Job ${controller}, managed by ${JSON.stringify(jobRecord.job.spec?.managedBy ?? "the built-in controller")}`);
   return ALLOW;
+}
+
+/** The Job side of an adoption, judged against the Job's view record (null: none in the view). */
+export function verifyAdoptionJob(intent: AdoptPodIntent, record: JobView | null, policy: ManagementPolicy, partitions: number): Verdict {
+  const what = `Job ${intent.namespace}/${intent.jobName} (${intent.jobUID})`;
+  if (partitionOf(intent.jobUID, partitions) !== intent.partition) return refuse("partition", `${what} is not in partition ${intent.partition}`);
+  if (record === null) return refuse("job-unknown", `${what} is not in the view: it does not exist, or this installation does not manage it`);
+  if (record.gone || record.job === null) return { kind: "done", why: "the Job was deleted" };
+  const job = record.job;
+  if (job.metadata?.uid !== intent.jobUID || record.uid !== intent.jobUID) return refuse("job-mismatch", `the view's record of ${what} is of another Job`);
+  if (!isManagedJob(job, policy)) return refuse("job-not-managed", `${what} is managed by ${JSON.stringify(job.spec?.managedBy ?? "the built-in controller")}, not by this installation`);
+  if (job.metadata?.name !== intent.jobName) return refuse("job-mismatch", `${what}: the Job with that UID is named ${job.metadata?.name ?? "?"}`);
+  if (job.metadata?.namespace !== intent.namespace) return refuse("namespace", `${what} lives in namespace ${job.metadata?.namespace ?? "?"}, the Pod in ${intent.namespace}`);
+  if (job.metadata?.deletionTimestamp) return { kind: "done", why: "the Job is being deleted (in-tree adopts nothing then)" };
+  if (isFinishedJob(job)) return { kind: "done", why: "the Job is finished" };
+  return ALLOW;
+}
+
+function isFinishedJob(job: V1Job): boolean {
+  return (job.status?.conditions ?? []).some((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
+}
+
+/**
+ * The Pod side of an adoption, judged against the Pod read from the API just now (null: it does
+ * not exist) and the Job (already judged by verifyAdoptionJob). A Pod that is not, or no longer,
+ * an orphan the Job selects is left alone: nothing to do (in-tree `ClaimObject` ignores it).
+ */
+export function verifyAdoptionPod(intent: AdoptPodIntent, job: V1Job, pod: V1Pod | null): Verdict {
+  if (pod === null) return { kind: "done", why: "the Pod does not exist" };
+  if (pod.metadata?.uid !== intent.podUID) return { kind: "done", why: "the name belongs to another Pod now" };
+  if (pod.metadata?.namespace !== undefined && pod.metadata.namespace !== job.metadata?.namespace) {
+    return refuse("namespace", `Pod ${intent.namespace}/${intent.name} is in namespace ${pod.metadata.namespace}, the Job in ${job.metadata?.namespace ?? "?"}`);
+  }
+  if (controllerJobUID(pod) === intent.jobUID) return { kind: "done", why: "the Pod is adopted already" };
+  if (!hasNoController(pod)) return { kind: "done", why: "the Pod has a controller now" };
+  if (pod.metadata?.deletionTimestamp) return { kind: "done", why: "the Pod is being deleted" };
+  if (!matchesLabelSelector(job.spec?.selector, pod.metadata?.labels)) return { kind: "done", why: "the Job's selector does not match the Pod's labels (any more)" };
+  const rv = pod.metadata?.resourceVersion;
+  if (!rv) return { kind: "done", why: "the Pod read has no resourceVersion to patch against" };
+  return { kind: "allow", podResourceVersion: rv };
 }
 
 export interface IntentVerifierDeps {
@@ -237,6 +289,13 @@ export class IntentVerifier {
         const controller = pod === null ? null : controllerJobUID(pod);
         const jobRecord = controller === null ? null : await this.jobRecord(partitionOf(controller, this.deps.partitions), controller, true);
         return verifyLivePod(intent, pod, jobRecord, this.deps.policy);
+      }
+      case "adoptPod": {
+        // Read afresh: the Job may have been deleted or finished moments ago.
+        const record = await this.jobRecord(intent.partition, intent.jobUID, true);
+        const v = verifyAdoptionJob(intent, record, this.deps.policy, this.deps.partitions);
+        if (v.kind !== "allow" || !record?.job) return v;
+        return verifyAdoptionPod(intent, record.job, await this.deps.readPod(intent.namespace, intent.name));
       }
     }
   }
@@ -290,16 +349,19 @@ export interface IntentVerificationDeps {
   now?: () => number;
 }
 
+/** An intent allowed to go ahead, with what its verification read (executor.ts `VerifiedFacts`). */
+export type VerifiedIntent = Extract<Verdict, { kind: "allow" }>;
+
 /**
- * The hook run before an intent is executed: null lets it go ahead; otherwise the outcome that
+ * The hook run before an intent is executed: `allow` lets it go ahead; otherwise the outcome that
  * settles it (a refusal is dead-lettered with its reason and counted; a throw, e.g. NATS away
  * while reading the view, retries the intent).
  */
-export function createIntentVerification(d: IntentVerificationDeps): (intent: Intent) => Promise<IntentOutcome | null> {
+export function createIntentVerification(d: IntentVerificationDeps): (intent: Intent) => Promise<IntentOutcome | VerifiedIntent> {
   const limiter = new LogLimiter(10_000, d.now);
   return async (intent) => {
     const v = await d.verifier.verify(intent);
-    if (v.kind === "allow") return null;
+    if (v.kind === "allow") return v;
     if (v.kind === "done") {
       d.metrics.intents.inc({ kind: intent.kind, outcome: "already-done" });
       d.logger.debug({ intent: intent.kind, partition: intent.partition, why: v.why }, "intent has nothing left to do; acked without an API request");

@@ -123,7 +123,12 @@ export class ApiHandler {
     let code = 200;
     try {
       const delay = this.d.faults.latencyMs();
-      if (delay > 0) await sleep(delay);
+      if (delay > 0) {
+        // Received in full, then slow: a client that goes away meanwhile does not cancel a write
+        // (the answer it never reads is how an acknowledged-by-nobody creation happens).
+        if (verb !== "get" && verb !== "list" && verb !== "watch") await readBody(req).catch(() => "");
+        await sleep(delay);
+      }
       const injected = this.d.faults.injectedError({ verb, resource: rr.resource, subresource: rr.subresource, name: rr.name ?? "" });
       if (injected) throw injected;
       const broken = verb === "watch" ? undefined : this.d.faults.malformedBody({ verb, resource: rr.resource, subresource: rr.subresource, name: rr.name ?? "" });

@@ -18,7 +18,19 @@ export function sendError(res: ServerResponse, err: ApiError): void {
   sendRaw(res, err.code, JSON.stringify(err.toStatus()), "application/json", headers);
 }
 
-export async function readBody(req: IncomingMessage, maxBytes = 16 * 1024 * 1024): Promise<string> {
+/** A request's body is read once; a later `readBody` gets the same answer (see `handle`'s latency). */
+const bodies = new WeakMap<IncomingMessage, Promise<string>>();
+
+export function readBody(req: IncomingMessage, maxBytes = 16 * 1024 * 1024): Promise<string> {
+  let body = bodies.get(req);
+  if (!body) {
+    body = readBodyOnce(req, maxBytes);
+    bodies.set(req, body);
+  }
+  return body;
+}
+
+async function readBodyOnce(req: IncomingMessage, maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {

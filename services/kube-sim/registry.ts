@@ -293,6 +293,9 @@ export class Registry {
     if (r === NAMESPACES) (next.status ??= {}).phase = "Terminating";
     pruneMetadata(meta);
     if (this.shouldDeleteNow(next)) {
+      // A Pod's deletion is graceful even at grace 0: the server stores the deletionTimestamp
+      // first, then removes the Pod, so a watch sees MODIFIED then DELETED (observed on 1.26).
+      if (r === PODS && !old.metadata.deletionTimestamp) this.store.put(r, next);
       const last = this.store.remove(r, this.keyOf(r, old)) as KubeObject;
       return { object: last, deleted: true };
     }

@@ -4,15 +4,17 @@
  * publishes what it returns. Keeping this pure is what lets the relist/tombstone rules be
  * table-tested.
  */
-import type { V1Job, V1Pod } from "@kubernetes/client-node";
+import type { V1Job, V1LabelSelector, V1Pod } from "@kubernetes/client-node";
 import { partitionOf } from "../../shared/partition.js";
 import type { JobView, PodView, SyncMarker, ViewRecord } from "../../shared/view/records.js";
 import { VIEW_RECORD_VERSION } from "../../shared/view/records.js";
 import { jobViewSubject, podViewSubject, syncMarkerSubject } from "../../shared/view/subjects.js";
 import { matchesLabelSelector } from "../../shared/kube/label-selector.js";
 import {
+  adoptionCandidateRecord,
   controllerJobUID,
   departedRecord,
+  hasNoController,
   hasTrackingFinalizer,
   isManagedJob,
   jobTombstone,
@@ -43,6 +45,13 @@ export interface WatcherStateOptions extends ManagementPolicy {
   inPodWatch?: (pod: V1Pod) => boolean;
   /** The Pod watch has a label selector (so Pods can leave it without being deleted). @default false */
   podWatchSelective?: boolean;
+  /**
+   * Whether the Pod watch sees every Pod a Job's selector matches (default: it does). A managed Job
+   * whose selector it does not cover gets `orphansOutsideWatch` on its record.
+   */
+  podWatchCovers?: (selector: V1LabelSelector | undefined) => boolean;
+  /** Orphan Pods no managed Job selects yet, kept for a Job created later to adopt (bounded). @default 10_000 */
+  maxOrphanPods?: number;
 }
 
 /**
@@ -58,9 +67,30 @@ function releasableBy(pod: V1Pod, jobUID: string): boolean {
 
 /**
  * Where a Pod's records go: `jobUID` (null: the orphan route), `departed` when it is filed under a
- * Job it no longer belongs to (its labels stop matching that Job's selector).
+ * Job it no longer belongs to (its labels stop matching that Job's selector), `candidate` when it
+ * has no controller and is filed under the managed Job that may adopt it.
  */
-type Route = { jobUID: string | null; departed: boolean };
+type Route = { jobUID: string | null; departed: boolean; candidate?: boolean };
+
+/**
+ * In-tree `ClaimPods` adopts only for a Job that is not being deleted, and `syncJob` does not look
+ * at the Pods of a finished Job at all.
+ */
+function canAdopt(job: V1Job): boolean {
+  if (job.metadata?.deletionTimestamp) return false;
+  return !(job.status?.conditions ?? []).some((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
+}
+
+function creationMs(job: V1Job): number {
+  const t = job.metadata?.creationTimestamp;
+  const ms = t === undefined ? NaN : Date.parse(String(t instanceof Date ? t.toISOString() : t));
+  return Number.isNaN(ms) ? Number.MAX_SAFE_INTEGER : ms;
+}
+
+/** An orphan a Job created later may adopt: no controller, not being deleted. */
+function adoptableOrphan(pod: V1Pod): boolean {
+  return hasNoController(pod) && !pod.metadata?.deletionTimestamp;
+}
 
 interface KnownJob {
   managed: boolean;
@@ -80,9 +110,17 @@ interface KnownPod {
 export class WatcherState {
   private readonly jobs = new Map<string, KnownJob>();
   private readonly pods = new Map<string, KnownPod>();
+  /** namespace → UIDs of the managed Jobs live in it (where an orphan looks for its adopter). */
+  private readonly jobsByNamespace = new Map<string, Set<string>>();
+  /** namespace → orphan Pods no managed Job selects yet (a Job created later may adopt them). */
+  private readonly orphans = new Map<string, Map<string, V1Pod>>();
+  private orphanCount = 0;
   /** owner Job UID → pods waiting for it (managedBy mode only). */
   private readonly pending = new Map<string, Map<string, V1Pod>>();
-  private pendingCount = 0;
+  /** pending Pod UID → the owner it waits for (their number is what `maxPendingPods` bounds). */
+  private readonly pendingOwner = new Map<string, string>();
+  /** Job UID → known Pods filed under it: a deleted Job is forgotten once none is left. */
+  private readonly filed = new Map<string, number>();
   private epoch = 0;
 
   constructor(private readonly opts: WatcherStateOptions) {}
@@ -90,12 +128,17 @@ export class WatcherState {
   /** Loads what an earlier run published (the view replay), so a relist can tombstone what vanished since. */
   seed(records: ViewRecord[]): void {
     for (const r of records) {
-      if (r.kind === "job") this.jobs.set(r.uid, { managed: true, view: r });
-      else if (r.kind === "pod" && !r.gone) {
+      if (r.kind === "job") {
+        // A deleted Job's record stays in the view until its Pods are settled; it is remembered
+        // (for their routing) only while a Pod is filed under it.
+        this.jobs.set(r.uid, { managed: true, view: r });
+        if (!r.gone) this.indexJob(r.uid, r.namespace, true);
+      } else if (r.kind === "pod" && !r.gone) {
         const subject = this.podSubject(r.jobUID, r.uid);
-        this.pods.set(r.uid, { subject, view: r, jobUID: r.jobUID, departed: false });
+        this.filePod(r.uid, { subject, view: r, jobUID: r.jobUID, departed: false });
       } else if (r.kind === "sync") this.epoch = Math.max(this.epoch, r.epoch);
     }
+    for (const [uid, j] of [...this.jobs]) if (j.view?.gone) this.forgetJobIfSettled(uid);
   }
 
   get currentEpoch(): number {
@@ -144,8 +187,10 @@ export class WatcherState {
       present.add(uid);
       out.push(...this.jobSeen(job));
     }
-    for (const [uid, known] of this.jobs) {
-      if (!present.has(uid) && known.managed && known.view && !known.view.gone) out.push(...this.jobGone(uid, resourceVersion));
+    for (const [uid, known] of [...this.jobs]) {
+      if (present.has(uid)) continue;
+      if (!known.managed) this.jobs.delete(uid);
+      else if (known.view && !known.view.gone) out.push(...this.jobGone(uid, resourceVersion));
     }
     return out;
   }
@@ -160,16 +205,20 @@ export class WatcherState {
       return [];
     }
     const view = jobViewOf(job);
+    if (this.opts.podWatchCovers && !this.opts.podWatchCovers(job.spec?.selector)) view.orphansOutsideWatch = true;
     const out: Publication[] = [];
     if (!known?.view || isNewerResourceVersion(view.resourceVersion, known.view.resourceVersion)) {
       this.jobs.set(uid, { managed: true, view });
+      this.indexJob(uid, view.namespace, true);
       out.push({ subject: jobViewSubject(this.jobPartition(uid), uid), record: view, dedupId: `${uid}@${view.resourceVersion}`, resourceVersion: view.resourceVersion });
+      // Orphans no Job selected so far: a new Job may adopt them (in-tree: its first sync claims
+      // them). A Job already known never becomes an adopter later (deletion and finish are final).
+      if (!known?.view && canAdopt(job)) out.push(...this.offerOrphans(view.namespace, job));
     }
     // Pods that arrived before their Job can be routed now.
     const waiting = this.pending.get(uid);
     if (waiting) {
-      this.pending.delete(uid);
-      this.pendingCount -= waiting.size;
+      this.dropPending(uid);
       for (const pod of waiting.values()) out.push(...this.podSeen(pod));
     }
     return out;
@@ -178,18 +227,125 @@ export class WatcherState {
   private jobGone(uid: string, resourceVersion: string): Publication[] {
     const known = this.jobs.get(uid);
     this.dropPending(uid);
+    if (known && !known.managed) this.jobs.delete(uid);
     if (!known?.managed || !known.view || known.view.gone) return [];
+    this.indexJob(uid, known.view.namespace, false);
     const tomb = jobTombstone(known.view, resourceVersion);
     known.view = tomb;
+    this.forgetJobIfSettled(uid);
     return [{ subject: jobViewSubject(this.jobPartition(uid), uid), record: tomb, dedupId: `${uid}@${resourceVersion}@gone`, resourceVersion }];
+  }
+
+  private indexJob(uid: string, namespace: string, live: boolean): void {
+    let set = this.jobsByNamespace.get(namespace);
+    if (live) {
+      if (!set) this.jobsByNamespace.set(namespace, (set = new Set()));
+      set.add(uid);
+    } else if (set) {
+      set.delete(uid);
+      if (set.size === 0) this.jobsByNamespace.delete(namespace);
+    }
+  }
+
+  /**
+   * The managed Job that may adopt an orphan: in its namespace, not being deleted nor finished,
+   * its selector matching the Pod's labels (in-tree `getPodJobs`). Several match only by user error
+   * (in-tree syncs them all and the first adoption wins): the oldest, then the lowest UID, so that
+   * every watcher files the Pod under the same one.
+   */
+  private adopterOf(pod: V1Pod): string | null {
+    const uids = this.jobsByNamespace.get(pod.metadata?.namespace ?? "");
+    if (!uids) return null;
+    let best: { uid: string; ms: number } | null = null;
+    for (const uid of uids) {
+      const job = this.jobs.get(uid)?.view?.job;
+      if (!job || !canAdopt(job) || !matchesLabelSelector(job.spec?.selector, pod.metadata?.labels)) continue;
+      const ms = creationMs(job);
+      if (best === null || ms < best.ms || (ms === best.ms && uid < best.uid)) best = { uid, ms };
+    }
+    return best?.uid ?? null;
+  }
+
+  /** Keeps (or forgets) an orphan Pod no managed Job selects yet, for a Job created later. */
+  private keepOrphan(pod: V1Pod, keep: boolean): void {
+    const uid = pod.metadata?.uid as string;
+    const ns = pod.metadata?.namespace ?? "";
+    let byUid = this.orphans.get(ns);
+    if (byUid?.delete(uid)) this.orphanCount--;
+    if (!keep || !adoptableOrphan(pod)) {
+      if (byUid?.size === 0) this.orphans.delete(ns);
+      return;
+    }
+    if (this.orphanCount >= (this.opts.maxOrphanPods ?? 10_000)) return;
+    if (!byUid) this.orphans.set(ns, (byUid = new Map()));
+    // What routing and the record need (metadata, status), not the spec.
+    const { managedFields: _managedFields, ...metadata } = pod.metadata ?? {};
+    byUid.set(uid, { metadata, status: pod.status });
+    this.orphanCount++;
+  }
+
+  /** The kept orphans of `namespace` that `job` selects, routed again (to it, or to an older Job). */
+  private offerOrphans(namespace: string, job: V1Job): Publication[] {
+    const byUid = this.orphans.get(namespace);
+    if (!byUid) return [];
+    const out: Publication[] = [];
+    for (const pod of [...byUid.values()]) {
+      if (matchesLabelSelector(job.spec?.selector, pod.metadata?.labels)) out.push(...this.podSeen(pod));
+    }
+    return out;
   }
 
   private dropPending(jobUID: string): void {
     const waiting = this.pending.get(jobUID);
-    if (waiting) {
-      this.pending.delete(jobUID);
-      this.pendingCount -= waiting.size;
+    if (!waiting) return;
+    this.pending.delete(jobUID);
+    for (const uid of waiting.keys()) this.pendingOwner.delete(uid);
+  }
+
+  /** The Pod no longer waits for an owner (gone, or routed some other way now). */
+  private dropPendingPod(uid: string): void {
+    const owner = this.pendingOwner.get(uid);
+    if (owner === undefined) return;
+    this.pendingOwner.delete(uid);
+    const waiting = this.pending.get(owner);
+    waiting?.delete(uid);
+    if (waiting?.size === 0) this.pending.delete(owner);
+  }
+
+  /** Pods waiting for an owner not seen yet (bounded by `maxPendingPods`). */
+  get pendingPods(): number {
+    return this.pendingOwner.size;
+  }
+
+  /** Jobs remembered: the managed live ones, the deleted ones with Pods still filed, the unmanaged live ones. */
+  get knownJobs(): number {
+    return this.jobs.size;
+  }
+
+  private filePod(uid: string, known: KnownPod): void {
+    const before = this.pods.get(uid);
+    if (before) this.unfilePod(uid);
+    this.pods.set(uid, known);
+    if (known.jobUID !== null) this.filed.set(known.jobUID, (this.filed.get(known.jobUID) ?? 0) + 1);
+  }
+
+  private unfilePod(uid: string): void {
+    const known = this.pods.get(uid);
+    if (!known) return;
+    this.pods.delete(uid);
+    if (known.jobUID === null) return;
+    const n = (this.filed.get(known.jobUID) ?? 1) - 1;
+    if (n > 0) this.filed.set(known.jobUID, n);
+    else {
+      this.filed.delete(known.jobUID);
+      this.forgetJobIfSettled(known.jobUID);
     }
+  }
+
+  /** A deleted Job with no Pod filed under it any more: nothing will be routed to it again. */
+  private forgetJobIfSettled(jobUID: string): void {
+    const job = this.jobs.get(jobUID);
+    if (job?.view?.gone && !this.filed.has(jobUID)) this.jobs.delete(jobUID);
   }
 
   // ---- Pods ---------------------------------------------------------------------------------
@@ -198,8 +354,8 @@ export class WatcherState {
     const uid = pod.metadata?.uid;
     if (!uid) return [];
     if (type === "DELETED") {
-      const jobUID = controllerJobUID(pod);
-      if (jobUID) this.pending.get(jobUID)?.delete(uid);
+      this.dropPendingPod(uid);
+      this.keepOrphan(pod, false);
       // A label-selector watch reports a Pod whose labels stop matching as DELETED (with the new
       // object): it still exists, and the watcher will not see it again.
       if (this.opts.inPodWatch && !this.opts.inPodWatch(pod)) return this.podLeftWatch(pod);
@@ -216,7 +372,7 @@ export class WatcherState {
     const uid = pod.metadata?.uid as string;
     const known = this.pods.get(uid);
     if (!known) return [];
-    this.pods.delete(uid);
+    this.unfilePod(uid);
     if (known.departed || known.jobUID === null) return [];
     const view = podViewOf(pod);
     const rv = isNewerResourceVersion(view.resourceVersion, known.view.resourceVersion) ? view.resourceVersion : known.view.resourceVersion;
@@ -236,6 +392,16 @@ export class WatcherState {
     for (const uid of [...this.pods.keys()]) {
       if (!present.has(uid)) out.push(...this.podVanished(uid, resourceVersion));
     }
+    for (const uid of [...this.pendingOwner.keys()]) if (!present.has(uid)) this.dropPendingPod(uid);
+    // Kept orphans missing from the list are gone (never published: nothing to tombstone).
+    for (const [ns, byUid] of this.orphans) {
+      for (const uid of [...byUid.keys()]) {
+        if (present.has(uid)) continue;
+        byUid.delete(uid);
+        this.orphanCount--;
+      }
+      if (byUid.size === 0) this.orphans.delete(ns);
+    }
     return out;
   }
 
@@ -249,7 +415,7 @@ export class WatcherState {
   private podVanished(uid: string, resourceVersion: string): Publication[] {
     const known = this.pods.get(uid);
     if (!known || !this.opts.podWatchSelective || !known.view.hasFinalizer || known.jobUID === null || known.departed) return this.podGone(uid, resourceVersion);
-    this.pods.delete(uid);
+    this.unfilePod(uid);
     const rv = isNewerResourceVersion(resourceVersion, known.view.resourceVersion) ? resourceVersion : known.view.resourceVersion;
     const record = departedRecord({ ...known.view, resourceVersion: rv }, known.jobUID, true);
     return [{ subject: known.subject, record, dedupId: `${uid}@${rv}@departed`, resourceVersion: rv }];
@@ -257,7 +423,10 @@ export class WatcherState {
 
   /**
    * Where a Pod's records go: its managed Job's partition (departed when its labels no longer
-   * match that Job's selector: in-tree `ClaimPods` releases such a Pod), the orphan route, or nowhere.
+   * match that Job's selector: in-tree `ClaimPods` releases such a Pod), the partition of the
+   * managed Job that may adopt it (an orphan its selector matches), the orphan route, or nowhere.
+   * A Pod controlled by anything but a Job (a CronJob, a custom resource) is not ours at all
+   * (in-tree `syncOrphanPod` leaves its finalizer alone).
    */
   private routeOf(pod: V1Pod): Route | "pending" | null {
     const jobUID = controllerJobUID(pod);
@@ -272,16 +441,26 @@ export class WatcherState {
       if (this.opts.manageAllJobs && hasTrackingFinalizer(pod)) return { jobUID, departed: false };
       return this.opts.manageAllJobs ? null : "pending";
     }
+    if (!hasNoController(pod)) return null;
+    // In-tree `ClaimPods` adopts an orphan its Job selects unless the Pod is being deleted.
+    const adopter = pod.metadata?.deletionTimestamp ? null : this.adopterOf(pod);
+    if (adopter !== null) return { jobUID: adopter, departed: false, candidate: true };
     return this.opts.manageAllJobs && hasTrackingFinalizer(pod) ? { jobUID: null, departed: false } : null;
+  }
+
+  /** The record of `pod` on `route`: an adoption candidate is marked so. */
+  private recordOf(pod: V1Pod, route: Route | "pending" | null): PodView {
+    const view = podViewOf(pod);
+    return route !== null && route !== "pending" && route.candidate === true && route.jobUID !== null ? adoptionCandidateRecord(view, route.jobUID) : view;
   }
 
   private podSeen(pod: V1Pod): Publication[] {
     const uid = pod.metadata?.uid as string;
     const known = this.pods.get(uid);
-    const view = podViewOf(pod);
     if (known) {
-      if (!isNewerResourceVersion(view.resourceVersion, known.view.resourceVersion)) return [];
+      if (!isNewerResourceVersion(pod.metadata?.resourceVersion ?? "0", known.view.resourceVersion)) return [];
       const route = this.routeOf(pod);
+      const view = this.recordOf(pod, route);
       const stays = route !== null && route !== "pending" && route.jobUID === known.jobUID && route.departed === known.departed;
       if (stays) {
         if (samePodState(view, known.view)) {
@@ -296,21 +475,22 @@ export class WatcherState {
       return this.podMoved(pod, known, view, route);
     }
     const route = this.routeOf(pod);
+    this.dropPendingPod(uid);
+    // Not routed: kept if a Job created later may adopt it; routed: not an unclaimed orphan any more.
+    this.keepOrphan(pod, route === null);
     if (route === null) return [];
+    const view = this.recordOf(pod, route);
     if (route === "pending") {
       const jobUID = controllerJobUID(pod) as string;
+      if (this.pendingOwner.size >= (this.opts.maxPendingPods ?? 10_000)) return [];
       let waiting = this.pending.get(jobUID);
-      if (!waiting) {
-        if (this.pendingCount >= (this.opts.maxPendingPods ?? 10_000)) return [];
-        waiting = new Map();
-        this.pending.set(jobUID, waiting);
-      }
-      if (!waiting.has(uid)) this.pendingCount++;
+      if (!waiting) this.pending.set(jobUID, (waiting = new Map()));
       waiting.set(uid, pod);
+      this.pendingOwner.set(uid, jobUID);
       return [];
     }
     const subject = this.podSubject(route.jobUID, uid);
-    this.pods.set(uid, { subject, view, jobUID: route.jobUID, departed: route.departed });
+    this.filePod(uid, { subject, view, jobUID: route.jobUID, departed: route.departed });
     if (route.departed) {
       // Controlled by a managed Job whose selector it does not match: released (never counted).
       const record = departedRecord(view, route.jobUID, hasTrackingFinalizer(pod));
@@ -333,18 +513,22 @@ export class WatcherState {
     if (!known.departed && !(sameFiling && !route.departed)) {
       // Released by the Job it left only when nothing else will track it (the orphan route, another
       // managed Job, or an owner not seen yet all do or may).
+      // An adoption candidate that stops being one is an orphan all the same: its finalizer goes
+      // too (in-tree's orphan queue strips it from every orphan).
       const release = known.jobUID !== null && hasTrackingFinalizer(pod) && !tracked && route !== "pending" && releasableBy(pod, known.jobUID);
       const record = departedRecord(view, known.jobUID, release);
       out.push({ subject: known.subject, record, dedupId: `${uid}@${view.resourceVersion}@departed`, resourceVersion: view.resourceVersion });
     }
-    this.pods.delete(uid);
+    this.unfilePod(uid);
     if (route === "pending" || route === null) {
-      // The watcher's own memory of it goes; a pending owner picks it up once seen.
+      // The watcher's own memory of it goes; a pending owner picks it up once seen, a Job created
+      // later may adopt an orphan.
       if (route === "pending") out.push(...this.podSeen(pod));
+      else this.keepOrphan(pod, true);
       return out;
     }
     const subject = this.podSubject(route.jobUID, uid);
-    this.pods.set(uid, { subject, view, jobUID: route.jobUID, departed: route.departed });
+    this.filePod(uid, { subject, view, jobUID: route.jobUID, departed: route.departed });
     if (route.departed) {
       if (subject !== known.subject) {
         const record = departedRecord(view, route.jobUID, hasTrackingFinalizer(pod));
@@ -359,7 +543,7 @@ export class WatcherState {
   private podGone(uid: string, resourceVersion: string): Publication[] {
     const known = this.pods.get(uid);
     if (!known) return [];
-    this.pods.delete(uid);
+    this.unfilePod(uid);
     const rv = isNewerResourceVersion(resourceVersion, known.view.resourceVersion) ? resourceVersion : known.view.resourceVersion;
     const tomb = podTombstone(known.view, rv);
     return [{ subject: known.subject, record: tomb, dedupId: `${uid}@${rv}@gone`, resourceVersion: rv }];

@@ -17,7 +17,7 @@ import { onReconnect } from "../../shared/nats/connection.js";
 import { sleep } from "../../shared/backoff.js";
 import type { ConfigOf } from "../../shared/config/options.js";
 import { runListWatch } from "../../shared/kube/list-watch.js";
-import { parseLabelSelectorString } from "../../shared/kube/label-selector.js";
+import { labelSelectorWithinWatch, parseLabelSelectorString } from "../../shared/kube/label-selector.js";
 import { WatcherState, type Publication } from "./watcher-state.js";
 import type { watcherOptionSchema } from "./options.js";
 import type { WatcherMetrics } from "../../shared/observability/metrics.js";
@@ -111,9 +111,15 @@ async function runSession(
   const now = deps.now ?? Date.now;
   const js = jetstream(deps.nc);
   const publisher = new ViewPublisher(js, { logger });
-  const podSelector = config.podLabelSelector || (config.manageAllJobs ? "" : LABEL_CONTROLLER_UID);
+  const podSelector = config.podLabelSelector || (config.manageAllJobs || config.watchAllPods ? "" : LABEL_CONTROLLER_UID);
   const inPodWatch = parseLabelSelectorString(podSelector);
-  const state = new WatcherState({ ...config, watcherId, inPodWatch: (pod) => inPodWatch(pod.metadata?.labels), podWatchSelective: podSelector !== "" });
+  const state = new WatcherState({
+    ...config,
+    watcherId,
+    inPodWatch: (pod) => inPodWatch(pod.metadata?.labels),
+    podWatchSelective: podSelector !== "",
+    podWatchCovers: (selector) => labelSelectorWithinWatch(selector, podSelector),
+  });
   let jobsListed = false;
   let podsListed = false;
   // Periodic markers say "someone is watching this partition now": written only while both

@@ -16,10 +16,12 @@ export interface CreationFailureReport extends IntentLease {
   kind: "creationFailed";
   /**
    * `rejected`: the API server refused the Pod (slow start follows); `expired`: the intent waited
-   * past its `notAfterMs` and was dropped unsent (a backlog: the Pod is simply planned again).
+   * past its `notAfterMs` and was dropped unsent (a backlog: the Pod is simply planned again);
+   * `unconfirmed`: a redelivered intent, maybe sent before, found no such Pod and was not carried
+   * out again (planned again only if the counter never saw the Pod).
    * @default "rejected" (reports of earlier versions)
    */
-  outcome?: "rejected" | "expired";
+  outcome?: "rejected" | "expired" | "unconfirmed";
   jobUID: string;
   namespace: string;
   jobName: string;
@@ -39,7 +41,7 @@ export function parseCreationFailureReport(data: Uint8Array | string): CreationF
   const r = parseJsonObject(data, "creation failure report", (m) => new MalformedIntentError(m)) as Partial<CreationFailureReport>;
   if (r.kind !== "creationFailed" || r.v !== INTENT_VERSION) throw new MalformedIntentError("not a creation failure report");
   if (!Number.isInteger(r.partition) || (r.partition ?? -1) < 0 || !Number.isInteger(r.epoch)) throw new MalformedIntentError("partition and epoch must be integers");
-  if (r.outcome !== undefined && r.outcome !== "rejected" && r.outcome !== "expired") throw new MalformedIntentError(`unknown outcome "${String(r.outcome)}"`);
+  if (r.outcome !== undefined && r.outcome !== "rejected" && r.outcome !== "expired" && r.outcome !== "unconfirmed") throw new MalformedIntentError(`unknown outcome "${String(r.outcome)}"`);
   for (const k of ["jobUID", "namespace", "jobName", "podName", "holder"] as const) {
     if (typeof r[k] !== "string" || r[k] === "") throw new MalformedIntentError(`field "${k}" must be a non-empty string`);
   }

@@ -1,7 +1,8 @@
 /**
  * Intents: API writes the counter decided on and the finalizer-remover pool carries out, at a
  * throttled rate. Each is idempotent at the API (404 on a removal = done, 409 AlreadyExists on a
- * creation with its deterministic name = done) and deduplicated in the stream by `dedupId`.
+ * creation with its deterministic name = done, an adoption of a Pod already controlled by the Job
+ * = done) and deduplicated in the stream by `dedupId`.
  * An intent is published only after the status write that makes it safe.
  */
 import type { V1Pod } from "@kubernetes/client-node";
@@ -77,7 +78,29 @@ export interface DeletePodIntent extends IntentLease {
   removeFinalizerFirst: boolean;
 }
 
-export type Intent = RemoveFinalizerIntent | CreatePodIntent | DeletePodIntent;
+/**
+ * Adoption of an orphan Pod the Job's selector matches (in-tree `ClaimPods` / `AdoptPod` with the
+ * tracking finalizer, as KEP-2307 decided): one patch adds the controller ownerReference and the
+ * finalizer. The finalizer-remover reads the Pod first and patches only a Pod that still has no
+ * controller, matches the Job's selector and is not being deleted, with that read's
+ * resourceVersion (and the Pod's UID) as preconditions: a Pod that changed meanwhile is read and
+ * judged again, never adopted blindly.
+ */
+export interface AdoptPodIntent extends IntentLease {
+  kind: "adoptPod";
+  jobUID: string;
+  jobName: string;
+  namespace: string;
+  name: string;
+  podUID: string;
+  /**
+   * The Pod's resourceVersion in the view the counter decided on. Part of the dedup id (a Pod that
+   * changed is asked for again), not a precondition: the remover uses the version it reads itself.
+   */
+  podResourceVersion: string;
+}
+
+export type Intent = RemoveFinalizerIntent | CreatePodIntent | DeletePodIntent | AdoptPodIntent;
 
 export function intentSubject(intent: Intent): string {
   return `${INTENT_SUBJECT_PREFIX}.${intent.partition}.${intent.kind}`;
@@ -96,6 +119,8 @@ export function intentDedupId(intent: Intent): string {
       return `create:${intent.epoch}:${intent.jobUID}:${intent.pod.metadata?.name ?? ""}`;
     case "deletePod":
       return `delete:${intent.epoch}:${intent.podUID}`;
+    case "adoptPod":
+      return `adopt:${intent.epoch}:${intent.podUID}:${intent.podResourceVersion}`;
   }
 }
 
@@ -108,5 +133,7 @@ export function describeIntent(intent: Intent): string {
       return `create pod ${intent.namespace}/${intent.pod.metadata?.name ?? "?"} for job ${intent.jobName}`;
     case "deletePod":
       return `delete pod ${intent.namespace}/${intent.name} (${intent.reason})`;
+    case "adoptPod":
+      return `adopt pod ${intent.namespace}/${intent.name} for job ${intent.jobName}`;
   }
 }

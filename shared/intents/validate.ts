@@ -42,6 +42,9 @@ export function parseIntent(data: Uint8Array | string): Intent {
       need(raw, ["namespace", "jobUID", "jobName", "name", "podUID", "reason"]);
       if (typeof raw.removeFinalizerFirst !== "boolean") throw new MalformedIntentError(`field "removeFinalizerFirst" must be a boolean`);
       return raw as unknown as Intent;
+    case "adoptPod":
+      need(raw, ["namespace", "jobUID", "jobName", "name", "podUID", "podResourceVersion"]);
+      return raw as unknown as Intent;
     default:
       throw new MalformedIntentError(`unknown intent kind "${String(raw.kind)}"`);
   }

@@ -67,6 +67,31 @@ export function parseLabelSelectorString(text: string): (labels: Labels) => bool
   return (labels) => requirements.every((r) => r(labels ?? {}));
 }
 
+/**
+ * Whether every object `selector` matches also matches the list/watch selector `watch` (so a watch
+ * with `watch` sees every Pod the selector selects). Conservative: only positive requirements of
+ * `watch` (`a`, `a=b`, `a in (...)`) can be shown to hold, from what every matching object must
+ * carry (`matchLabels`, and `In` expressions with a single value, `Exists` expressions by key).
+ */
+export function labelSelectorWithinWatch(selector: V1LabelSelector | null | undefined, watch: string): boolean {
+  const parts = splitTopLevel(watch).map((p) => p.trim()).filter((p) => p !== "");
+  if (parts.length === 0) return true;
+  if (!selector) return false;
+  if (parts.some((p) => p.startsWith("!") || /!=|\snotin\s/.test(p))) return false;
+  const required: Record<string, string> = { ...(selector.matchLabels ?? {}) };
+  const present = new Set(Object.keys(required));
+  for (const e of selector.matchExpressions ?? []) {
+    if (e.operator === "In" && (e.values ?? []).length === 1) {
+      required[e.key] ??= (e.values ?? [])[0] as string;
+      present.add(e.key);
+    } else if (e.operator === "In" || e.operator === "Exists") present.add(e.key);
+  }
+  const check = parseLabelSelectorString(watch);
+  // A key the selector only requires to exist: any value will do for an `a` requirement, none for `a=b`.
+  for (const key of present) required[key] ??= "\u0000";
+  return check(required);
+}
+
 /** Splits at commas outside parentheses. */
 function splitTopLevel(text: string): string[] {
   const parts: string[] = [];

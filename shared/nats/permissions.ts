@@ -41,7 +41,7 @@ export const NATS_USERS: Record<PipelineService, string> = {
 };
 
 /** The intent kinds, each with its own durable consumer in the finalizer-remover. */
-export const INTENT_KIND_NAMES = ["removeFinalizer", "createPod", "deletePod"] as const;
+export const INTENT_KIND_NAMES = ["removeFinalizer", "createPod", "deletePod", "adoptPod"] as const;
 /** Durable consumer names of the finalizer-remover (its options.ts builds the same; a unit test checks). */
 export const REMOVER_DURABLES = INTENT_KIND_NAMES.map((k) => `finalizer-remover-${k}`);
 /** The single consumer of earlier versions, which the remover deletes at start-up. */

@@ -18,8 +18,9 @@
  */
 import { RetentionPolicy, StorageType, DiscardPolicy, jetstreamManager } from "@nats-io/jetstream";
 import type { JetStreamManager, StreamConfig } from "@nats-io/jetstream";
-import { nanos, type NatsConnection } from "@nats-io/transport-node";
-import { JS_CODES, jsApiCode } from "./errors.js";
+import { AuthorizationError, nanos, PermissionViolationError, type NatsConnection } from "@nats-io/transport-node";
+import { isConnectionClosed, JS_CODES, jsApiCode } from "./errors.js";
+import { backoffDelayMs, sleep } from "../backoff.js";
 import type { Logger } from "../observability/logger.js";
 import { DLQ_STREAM, DLQ_SUBJECT_PREFIX, INTENT_STREAM, INTENT_SUBJECT_PREFIX, VIEW_STREAM, VIEW_SUBJECT_PREFIX } from "../constants.js";
 
@@ -181,7 +182,34 @@ async function ensureOne(jsm: JetStreamManager, wantedAsked: WantedConfig, logge
   await jsm.streams.update(name, rest);
 }
 
-export async function ensureStreams(nc: NatsConnection, opts: EnsureStreamsOptions): Promise<void> {
+async function ensureStreamsOnce(nc: NatsConnection, opts: EnsureStreamsOptions): Promise<void> {
   const jsm = await jetstreamManager(nc);
   for (const cfg of streamConfigs(opts)) await ensureOne(jsm, cfg, opts.logger);
+}
+
+/**
+ * Errors that retrying cannot cure: the connection closed on purpose, or the server refusing this
+ * user the subject (a permissions mistake to fix in the deployment).
+ */
+function isPermanent(err: unknown): boolean {
+  return isConnectionClosed(err) || err instanceof PermissionViolationError || err instanceof AuthorizationError;
+}
+
+/**
+ * Creates or reconciles the streams, retrying with backoff while JetStream cannot answer (a fresh
+ * cluster electing its meta leader, a node down: timeouts, "jetstream is not enabled", no
+ * responders, too few servers for the replicas) until `signal` aborts. Without a signal: one try.
+ */
+export async function ensureStreams(nc: NatsConnection, opts: EnsureStreamsOptions & { signal?: AbortSignal }): Promise<void> {
+  const { signal } = opts;
+  if (!signal) return ensureStreamsOnce(nc, opts);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ensureStreamsOnce(nc, opts);
+    } catch (err) {
+      if (signal.aborted || isPermanent(err)) throw err;
+      opts.logger?.warn({ attempt, err: (err as Error).message }, "could not create or check the JetStream streams; retrying");
+      await sleep(backoffDelayMs(attempt, { baseMs: 250, maxMs: 5_000 }), signal);
+    }
+  }
 }

@@ -11,8 +11,13 @@
  *   ours is dropped (the view already shows that state or a newer one); otherwise we retry on the
  *   sequence just read.
  * - Any other failure (timeout, NATS down) is retried with backoff until `close()`.
+ * - A subject whose last record (a tombstone: `gone`) is stored is forgotten, so that memory
+ *   follows the live Pods and Jobs, not every one ever seen. Should the subject be published again
+ *   (a Pod that left its Job and came back), its first publish expects no message, meets the
+ *   stored tombstone, reads it back and goes on from there: one extra round trip, still safe.
  * Across subjects up to `maxInFlight` publishes are pipelined at once.
  */
+import { setMaxListeners } from "node:events";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { backoffDelayMs, sleep } from "../backoff.js";
 import { VIEW_STREAM } from "../constants.js";
@@ -44,6 +49,8 @@ interface PendingState {
   data: Uint8Array;
   dedupId: string;
   rv: string;
+  /** A tombstone: the last record of its subject. */
+  final: boolean;
   waiters: Waiter[];
 }
 
@@ -86,7 +93,13 @@ export class ViewPublisher {
   private readonly subjects = new Map<string, SubjectState>();
   private readonly readyQueue: SubjectState[] = [];
   private readonly outstanding = new Set<Promise<void>>();
-  private readonly closing = new AbortController();
+  private readonly closing = ((): AbortController => {
+    const c = new AbortController();
+    // Every publish retrying at once (NATS away) waits on this signal: up to `maxInFlight`
+    // listeners by design, not the leak Node's default limit of 10 warns about.
+    setMaxListeners(0, c.signal);
+    return c;
+  })();
   private active = 0;
   private jsm: Promise<JetStreamManager> | undefined;
 
@@ -111,17 +124,18 @@ export class ViewPublisher {
   publish(subject: string, record: ViewRecord, opts: ViewPublishOptions): Promise<void> {
     if (this.closing.signal.aborted) return Promise.reject(new NatsClosedError("ViewPublisher is closed"));
     const data = new TextEncoder().encode(JSON.stringify(record));
+    const final = record.kind !== "sync" && record.gone;
     const s = this.state(subject);
     const p = new Promise<void>((resolve, reject) => {
       const waiter = { resolve, reject };
       const queued = s.queued;
       if (queued === null) {
-        s.queued = { data, dedupId: opts.dedupId, rv: opts.resourceVersion, waiters: [waiter] };
+        s.queued = { data, dedupId: opts.dedupId, rv: opts.resourceVersion, final, waiters: [waiter] };
       } else if (isNewerResourceVersion(queued.rv, opts.resourceVersion)) {
         // The waiting state is newer than this one: keep it; this caller waits for it.
         queued.waiters.push(waiter);
       } else {
-        s.queued = { data, dedupId: opts.dedupId, rv: opts.resourceVersion, waiters: [...queued.waiters, waiter] };
+        s.queued = { data, dedupId: opts.dedupId, rv: opts.resourceVersion, final, waiters: [...queued.waiters, waiter] };
       }
     });
     this.track(p);
@@ -146,6 +160,11 @@ export class ViewPublisher {
       s.queued = null;
     }
     await this.flush();
+  }
+
+  /** Subjects whose state this publisher keeps (for tests: bounded by the live Pods and Jobs). */
+  get subjectsTracked(): number {
+    return this.subjects.size;
   }
 
   /** Number of subjects with a publish queued or in flight (for metrics). */
@@ -191,8 +210,10 @@ export class ViewPublisher {
       void this.send(s, p).finally(() => {
         this.active--;
         s.inFlight = null;
-        // The subject's entry stays: knownSeq / knownRV are what make its next CAS right.
-        this.schedule(s);
+        // The entry stays while the key lives: knownSeq / knownRV are what make its next CAS right.
+        // Once its tombstone is stored nothing more is expected on it.
+        if (p.final && s.queued === null && this.subjects.get(s.subject) === s) this.subjects.delete(s.subject);
+        else this.schedule(s);
         this.pump();
       });
     }

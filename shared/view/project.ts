@@ -23,6 +23,11 @@ export function controllerJobUID(pod: V1Pod): string | null {
   return null;
 }
 
+/** The Pod has no controller at all: no ownerReference with `controller: true`, of any kind. */
+export function hasNoController(pod: V1Pod): boolean {
+  return !(pod.metadata?.ownerReferences ?? []).some((r) => r.controller === true);
+}
+
 export function hasTrackingFinalizer(pod: V1Pod): boolean {
   return (pod.metadata?.finalizers ?? []).includes(JOB_TRACKING_FINALIZER);
 }
@@ -139,7 +144,13 @@ export function podTombstone(last: PodView, resourceVersion: string): PodView {
  * `PodView.departed`): gone to that Job, with the Pod's current state otherwise.
  */
 export function departedRecord(current: PodView, jobUID: string | null, releaseFinalizer: boolean): PodView {
-  return { ...current, jobUID, gone: true, hasFinalizer: false, departed: { releaseFinalizer } };
+  const { adoptionCandidate: _candidate, ...rest } = current;
+  return { ...rest, jobUID, gone: true, hasFinalizer: false, departed: { releaseFinalizer } };
+}
+
+/** The record of an orphan filed under `jobUID`, the managed Job that may adopt it (see `PodView.adoptionCandidate`). */
+export function adoptionCandidateRecord(current: PodView, jobUID: string): PodView {
+  return { ...current, jobUID, adoptionCandidate: true };
 }
 
 /** Equal in everything that matters for tracking (resourceVersion aside). */
@@ -152,6 +163,7 @@ export function samePodState(a: PodView, b: PodView): boolean {
     a.gone === b.gone &&
     a.ready === b.ready &&
     a.jobUID === b.jobUID &&
+    (a.adoptionCandidate ?? false) === (b.adoptionCandidate ?? false) &&
     a.completionIndex === b.completionIndex &&
     a.finishedAt === b.finishedAt &&
     (a.restartCount ?? 0) === (b.restartCount ?? 0) &&

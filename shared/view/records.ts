@@ -76,6 +76,15 @@ export interface PodView {
    * Job's counter removes it without counting (in-tree: the orphan queue). Absent: not departed.
    */
   departed?: { releaseFinalizer: boolean };
+  /**
+   * The Pod has no controller at all (no ownerReference with `controller: true`, of any kind), is
+   * not being deleted, and its labels match the selector of the managed Job this record is filed
+   * under, in that Job's namespace (in-tree `getPodJobs` + `ClaimPods`): `jobUID` is the Job that
+   * may adopt it. That Job's counter asks for the adoption (an `adoptPod` intent: the controller
+   * ownerReference and the tracking finalizer in one patch); until the view shows the Pod adopted
+   * it is not the Job's: never active, never counted, never deleted by it. Absent: not a candidate.
+   */
+  adoptionCandidate?: true;
 }
 
 export interface ContainerExitCode {
@@ -99,6 +108,13 @@ export interface JobView {
   resourceVersion: string;
   gone: boolean;
   job: V1Job | null;
+  /**
+   * The watcher's Pod watch (its label selector) does not cover this Job's `spec.selector`: an
+   * orphan Pod the selector matches is seen, and adopted, only if it also matches the watch (by
+   * default: carries `batch.kubernetes.io/controller-uid`). Set for `manualSelector` Jobs when the
+   * watcher does not watch every Pod. Absent: covered.
+   */
+  orphansOutsideWatch?: true;
 }
 
 /**

@@ -92,6 +92,11 @@ export function parseViewRecord(data: Uint8Array | string): ViewRecord {
         }
         pod.departed = { releaseFinalizer: (departed as { releaseFinalizer: boolean }).releaseFinalizer };
       }
+      const candidate = raw.adoptionCandidate;
+      if (candidate !== null && candidate !== undefined && candidate !== false) {
+        if (candidate !== true) throw new MalformedRecordError(`field "adoptionCandidate" must be true or absent`);
+        pod.adoptionCandidate = true;
+      }
       for (const key of ["indexFailureCount", "indexIgnoredFailureCount", "deletionGracePeriodSeconds"] as const) {
         const n = raw[key];
         if (n === null || n === undefined) continue;
@@ -114,6 +119,7 @@ export function parseViewRecord(data: Uint8Array | string): ViewRecord {
         gone,
         job: isJsonObject(job) ? (job as JobView["job"]) : null,
       };
+      if (raw.orphansOutsideWatch === true) rec.orphansOutsideWatch = true;
       return rec;
     }
     case "sync": {

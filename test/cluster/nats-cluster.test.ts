@@ -1,8 +1,4 @@
 /**
- * Not in the default test command yet (`npm run test:cluster`): about one run in ten still ends
- * with a Pod created beyond `completions`, a failed Pod uncounted, or a start-up stall; see
- * docs/architecture.md, "Known limits".
- *
  * The pipeline on a three-node nats-server cluster with R3 streams: one node is killed (-9) while
  * a Job runs and restarted a few seconds later. JetStream elects new leaders on the two survivors;
  * the Job must still complete with counts equal to the kubelet's record and no finalizer left,

@@ -1,6 +1,7 @@
 /**
  * Helpers of the conformance suite: manifests that stay inert on a real cluster (Pods that no
- * scheduler picks up, Jobs managed by jobtally so the built-in controller leaves them alone), an
+ * scheduler picks up, Jobs managed by jobtally so the built-in controller leaves them alone where
+ * the server keeps `spec.managedBy`; capabilities.ts `createInertJob` where it does not), an
  * assertion on API errors, raw HTTP for wire-level checks, and a watch collector.
  */
 import assert from "node:assert/strict";

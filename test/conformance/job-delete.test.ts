@@ -5,6 +5,7 @@ import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { orNullIfNotFound } from "../../shared/kube/errors.js";
 import { acquireKubeEnv, type KubeEnv } from "../support/kube-env.js";
 import { waitFor } from "../support/processes.js";
+import { createInertJob } from "./capabilities.js";
 import { clearPodFinalizers, expectApiError, HOLD_FINALIZER, jobManifest, podManifest, rawRequest, uniqueName } from "./helpers.js";
 
 const GC_TIMEOUT_MS = 20_000;
@@ -23,8 +24,10 @@ describe("conformance: Job delete propagation", () => {
   const jobPath = (name: string) => `/apis/batch/v1/namespaces/${env.namespace}/jobs/${name}`;
   const readJob = (name: string): Promise<V1Job | null> => orNullIfNotFound(env.batch.readNamespacedJob({ name, namespace: env.namespace }));
   const readPod = (name: string): Promise<V1Pod | null> => orNullIfNotFound(env.core.readNamespacedPod({ name, namespace: env.namespace }));
+  // The Pods are the test's own (ownerReference, no selector labels): where a Job controller runs
+  // the suite's Jobs, the Job is finished first, or that controller would release them.
   const jobWithPods = async (prefix: string, podCount: number, finalizers: string[] = []): Promise<{ job: V1Job; pods: string[] }> => {
-    const job = await env.batch.createNamespacedJob({ namespace: env.namespace, body: jobManifest(uniqueName(prefix)) });
+    const job = await createInertJob(env, jobManifest(uniqueName(prefix)), { finished: true });
     const pods: string[] = [];
     for (let i = 0; i < podCount; i++) {
       const name = uniqueName(`${prefix}-pod`);
@@ -85,7 +88,7 @@ describe("conformance: Job delete propagation", () => {
   });
 
   test("DELETE of a Job with a uid precondition that does not match → 409", async () => {
-    const job = await env.batch.createNamespacedJob({ namespace: env.namespace, body: jobManifest(uniqueName("pre")) });
+    const job = await createInertJob(env, jobManifest(uniqueName("pre")));
     await expectApiError(
       env.batch.deleteNamespacedJob({ name: job.metadata!.name!, namespace: env.namespace, body: { preconditions: { uid: "00000000-0000-0000-0000-000000000000" }, propagationPolicy: "Background" } }),
       { code: 409, reason: "Conflict" },

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { JOB_TRACKING_FINALIZER } from "../../shared/constants.js";
 import { acquireKubeEnv, type KubeEnv } from "../support/kube-env.js";
+import { capabilitiesOf } from "./capabilities.js";
 import { clearPodFinalizers, expectApiError, FAKE_NODE, HOLD_FINALIZER, podManifest, podsPath, rawRequest, uniqueName, waitPodGone } from "./helpers.js";
 
 const strategicPatch = setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch);
@@ -110,6 +111,20 @@ describe("conformance: Pod finalizers and deletion", () => {
     await env.core.patchNamespacedPodStatus({ name, namespace: env.namespace, body: { status: { phase: "Succeeded" } } }, mergePatch);
     await env.core.deleteNamespacedPod({ name, namespace: env.namespace });
     await expectApiError(env.core.readNamespacedPod({ name, namespace: env.namespace }), { code: 404 });
+  });
+
+  test("a Pod's phase set through /status: Pending → Succeeded on every server; back to Running refused (422) where the server validates phase transitions, accepted where it does not (1.26)", async () => {
+    const validated = await capabilitiesOf(env).refusesTerminalPodPhaseChange();
+    const name = uniqueName("phase");
+    await createPod(name, { nodeName: FAKE_NODE });
+    const phase = (p: string) => env.core.patchNamespacedPodStatus({ name, namespace: env.namespace, body: { status: { phase: p } } }, mergePatch);
+    assert.equal((await phase("Succeeded")).status?.phase, "Succeeded", "what the suite's fixtures and the kubelet simulator do");
+    if (validated.present) {
+      await expectApiError(phase("Running"), { code: 422, reason: "Invalid" });
+      assert.equal((await env.core.readNamespacedPod({ name, namespace: env.namespace })).status?.phase, "Succeeded", validated.observed);
+    } else {
+      assert.equal((await phase("Running")).status?.phase, "Running", validated.observed);
+    }
   });
 
   test("DELETE with a uid precondition that does not match → 409", async () => {

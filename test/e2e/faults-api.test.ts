@@ -7,21 +7,17 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { startPipeline, type Pipeline } from "../support/pipeline.js";
 import { SIMULATOR_ONLY } from "../support/kube-env.js";
+import { clearSimulatorFaults, setSimulatorFaults } from "../support/sim-faults.js";
 import { assertCountsMatchKubelet, conditionOf } from "./support-assert.js";
 
 const UNLIMITED = 2_147_483_647;
 
 async function setFaults(p: Pipeline, faults: object): Promise<void> {
-  const res = await fetch(new URL("/admin/faults", p.env.simulatorUrl as string), {
-    method: "PUT",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(faults),
-  });
-  assert.equal(res.status, 200, `PUT /admin/faults: ${res.status} ${await res.text()}`);
+  await setSimulatorFaults(p.env.simulatorUrl as string, faults);
 }
 
 async function clearFaults(p: Pipeline): Promise<void> {
-  await setFaults(p, { latencyMs: 0, jitterMs: 0, errors: [], qps: 0, burst: 0, watchCutSeconds: 0, compactEverySeconds: 0 });
+  await clearSimulatorFaults(p.env.simulatorUrl as string);
 }
 
 describe("API server faults", { timeout: 600_000 }, () => {

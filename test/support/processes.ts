@@ -4,6 +4,8 @@
  * process exits is killed, so a failed assertion never leaves a simulator or service behind.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Absolute path of `bin/jobtally.mjs`. */
@@ -43,6 +45,18 @@ function installExitHook(): void {
   });
 }
 
+/**
+ * With `JOBTALLY_TEST_LOG_DIR` set, every child's whole output also goes to
+ * `<dir>/<name>.<pid-of-test>.<n>.log`, for failures the 64 KB tail cannot explain.
+ */
+let fullLogSeq = 0;
+function fullLogFile(name: string): WriteStream | undefined {
+  const dir = process.env.JOBTALLY_TEST_LOG_DIR;
+  if (!dir) return undefined;
+  mkdirSync(dir, { recursive: true });
+  return createWriteStream(join(dir, `${name}.${process.pid}.${++fullLogSeq}.log`));
+}
+
 export function spawnJobtally(args: string[], opts: { env?: Record<string, string>; name: string; keepAllLogs?: boolean }): ChildHandle {
   installExitHook();
   const proc = spawn(process.execPath, [JOBTALLY_BIN, ...args], {
@@ -50,10 +64,12 @@ export function spawnJobtally(args: string[], opts: { env?: Record<string, strin
     stdio: ["ignore", "pipe", "pipe"],
   });
   alive.add(proc);
+  const file = fullLogFile(opts.name);
   let tail = "";
   const all: string[] = [];
   const append = (chunk: Buffer): void => {
     if (opts.keepAllLogs) all.push(chunk.toString("utf8"));
+    file?.write(chunk);
     tail += chunk.toString("utf8");
     if (tail.length > LOG_TAIL_BYTES * 2) tail = tail.slice(-LOG_TAIL_BYTES);
   };
@@ -62,6 +78,7 @@ export function spawnJobtally(args: string[], opts: { env?: Record<string, strin
   const exited = new Promise<number | null>((resolve) => {
     proc.once("exit", (code) => {
       alive.delete(proc);
+      file?.end();
       resolve(code);
     });
     proc.once("error", (err) => {

@@ -2,6 +2,7 @@
 export * from "./types.js";
 export { earliest, planJobSync, releaseRemovals } from "./plan-job-sync.js";
 export { OrderedIntervals, type IndexInterval } from "./completed-indexes.js";
+export { isAdoptable, isAdoptionCandidate, planAdoptions, type AdoptionPlan } from "./adoption.js";
 export * from "./conditions.js";
 export { isPastActiveDeadline, remainingDeadlineMs } from "./deadline.js";
 export { EMPTY_BACKOFF, nextBackoffRecord, remainingBackoffMs } from "./failure-backoff.js";

@@ -25,6 +25,10 @@
  * matching the selector) are gone to it: never active, counted only if already listed, and their
  * finalizer released (`releaseRemovals`) when nothing else tracks them.
  *
+ * Orphans the Job's selector matches (`PodView.adoptionCandidate`, adoption.ts) are adopted (an
+ * `adoptions` entry); until the view shows them adopted they are not the Job's, and the Job
+ * creates, deletes and finishes nothing (in-tree adopts first, in the same sync).
+ *
  * `backoffLimitPerIndex` (backoff-limit-per-index.ts): failed indexes in `status.failedIndexes`,
  * `FailedIndexes` / `MaxFailedIndexesExceeded`, a backoff per index, and the last failed Pod of a
  * retried index kept (finalizer held, not listed) until its replacement shows in the view.
@@ -58,6 +62,7 @@ import {
   isOnlyReplaceFailedPods,
 } from "./job-spec.js";
 import { planManagePods, toDeletion } from "./manage-pods.js";
+import { planAdoptions } from "./adoption.js";
 import { failJobMessage, matchPodFailurePolicy, REASON_POD_FAILURE_POLICY } from "./pod-failure-policy.js";
 import { pastBackoffLimitOnFailure } from "./restart-backoff.js";
 import { matchSuccessPolicy, REASON_SUCCESS_POLICY } from "./success-policy.js";
@@ -91,9 +96,12 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
   // Clone before mutating, so the shared snapshot stays as it was (JSON: Dates become strings).
   const job = JSON.parse(JSON.stringify(snapshot.job)) as V1Job;
   const now = snapshot.nowMs;
-  const pods = sortPodsForTracking(snapshot.pods);
 
-  if (isJobFinished(job.status)) return planForFinishedJob(snapshot, pods);
+  // A finished Job adopts nothing (in-tree does not sync it): every finalizer goes, candidates' too.
+  if (isJobFinished(job.status)) return planForFinishedJob(snapshot, sortPodsForTracking(snapshot.pods));
+  const uncountedNow = readUncounted(job.status ?? {});
+  const adoption = planAdoptions(snapshot.pods, snapshot.adoptionsInFlight ?? new Set(), new Set([...uncountedNow.succeeded, ...uncountedNow.failed]));
+  const pods = sortPodsForTracking(adoption.own);
   if (!hasKnownCompletionMode(job)) {
     return {
       ...emptyPlan(snapshot),
@@ -190,6 +198,7 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
     maxUncountedPods: options.maxUncountedPods,
     podFailurePolicy,
     delayedRemoval,
+    heldOutside: adoption.heldListed,
   });
   const firstOfNewIndexes = isIndexed ? firstPodPerNewIndex(pods, prevSucceededIndexes, succeededIndexes, completions, lists.failed) : [];
   let backoff = nextBackoffRecord(
@@ -249,8 +258,10 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
     ready = 0;
   } else {
     let manageCalled = false;
-    if (!jobDeleting) {
-      const taken = new Set([...pods.map((p) => p.name), ...snapshot.creationsInFlight.keys()]);
+    // Orphans about to be adopted would be active Pods of the Job: nothing is created or deleted
+    // before the view shows them adopted (in-tree manages right after adopting, in the same sync).
+    if (!jobDeleting && adoption.pending === 0) {
+      const taken = new Set([...snapshot.pods.map((p) => p.name), ...snapshot.creationsInFlight.keys()]);
       const managed = planManagePods({
         job,
         activePods,
@@ -290,7 +301,7 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
         creationsCapped = true;
       }
     }
-    const complete = completions === null ? succeeded > 0 && active === 0 : succeeded >= completions && active === 0;
+    const complete = adoption.pending === 0 && (completions === null ? succeeded > 0 && active === 0 : succeeded >= completions && active === 0);
     if (complete) {
       finishing = { kind: "success", reason: REASON.completionsReached, message: MESSAGE.completionsReached, isNew: true };
       requeueAfterMs = null;
@@ -314,6 +325,7 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
     maxUncountedPods: options.maxUncountedPods,
     podFailurePolicy,
     delayedRemoval,
+    heldOutside: adoption.heldListed,
   });
   const counted = [...tracking.countedSucceeded, ...tracking.countedFailed];
   // Counters never decrease (the API server rejects it), except `succeeded` of an Indexed Job whose
@@ -345,6 +357,7 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
   let finished = false;
   if (
     finishing !== null &&
+    adoption.pending === 0 &&
     uncountedTotal(tracking.lists) === 0 &&
     terminating === 0 &&
     creationsInFlight.size === 0 &&
@@ -374,6 +387,7 @@ export function planJobSync(snapshot: SyncSnapshot): SyncPlan {
     removals: [...tracking.removals, ...releaseRemovals(snapshot)],
     creations,
     deletions,
+    adoptions: adoption.adoptions,
     events,
     requeueAfterMs,
     counted,
@@ -411,6 +425,7 @@ function emptyPlan(snapshot: SyncSnapshot): SyncPlan {
     removals: [],
     creations: [],
     deletions: [],
+    adoptions: [],
     events: [],
     requeueAfterMs: null,
     counted: [],

@@ -39,6 +39,12 @@ export interface TrackingInput {
    * (in-tree `podsWithDelayedDeletionPerIndex`); not listed, so not counted, while the Job runs.
    */
   delayedRemoval?: ReadonlySet<string>;
+  /**
+   * Listed UIDs whose Pods hold the finalizer but are not among `pods` right now: adoption
+   * candidates (their controller reference went, their labels still match, adoption.ts). Not
+   * counted until the view shows them adopted again (then their removal counts them) or gone.
+   */
+  heldOutside?: ReadonlySet<string>;
 }
 
 export interface TrackingResult {
@@ -74,7 +80,7 @@ export function sortPodsForTracking(pods: readonly PodView[]): PodView[] {
 
 export function planTracking(input: TrackingInput): TrackingResult {
   // Count first: only the view decides, never an in-flight removal.
-  const holding = new Set(input.pods.filter(holdsFinalizer).map((p) => p.uid));
+  const holding = new Set([...input.pods.filter(holdsFinalizer).map((p) => p.uid), ...(input.heldOutside ?? [])]);
   const counted = countUncountedWithoutFinalizer(input.lists, holding);
   const lists: UncountedLists = { succeeded: [...counted.lists.succeeded], failed: [...counted.lists.failed] };
   const listedSucceeded = new Set(lists.succeeded);

@@ -76,6 +76,11 @@ export interface SyncSnapshot {
    * view record will say the removal happened; the work queue carries it out). @default none
    */
   releasesPublished?: ReadonlySet<string>;
+  /**
+   * Adoption candidates (`PodView.adoptionCandidate`) whose adoption was published and not yet
+   * seen in the view: not asked for again (they still hold the Job's creations back). @default none
+   */
+  adoptionsInFlight?: ReadonlySet<string>;
   /** Random source for Pod name suffixes (seeded in tests). */
   random: () => number;
   options: SyncOptions;
@@ -102,6 +107,15 @@ export interface PlannedDeletion {
   removeFinalizerFirst: boolean;
 }
 
+/** An orphan Pod to adopt (adoption.ts): ownerReference and tracking finalizer in one patch. */
+export interface PlannedAdoption {
+  podUID: string;
+  name: string;
+  namespace: string;
+  /** The Pod's resourceVersion in the view (the intent's dedup id). */
+  resourceVersion: string;
+}
+
 export type PlannedEvent = Pick<CoreV1Event, "type" | "reason" | "message">;
 
 export interface SyncPlan {
@@ -110,6 +124,8 @@ export interface SyncPlan {
   removals: PlannedRemoval[];
   creations: PlannedCreation[];
   deletions: PlannedDeletion[];
+  /** Orphan Pods to adopt (published whatever the status write; not before the canAdopt recheck). */
+  adoptions: PlannedAdoption[];
   events: PlannedEvent[];
   /** Sync again after this long even with no new event (backoff expiry, activeDeadlineSeconds), or null. */
   requeueAfterMs: number | null;

@@ -38,18 +38,25 @@ export interface UnsupportedField {
   detail: string;
 }
 
+/** What the view says about a Job besides the Job itself (`JobView`). */
+export interface JobViewFacts {
+  /** The watcher's Pod watch does not cover the Job's selector (`JobView.orphansOutsideWatch`). */
+  orphansOutsideWatch?: boolean;
+}
+
 /** The fields of this Job that jobtally does not honour, with what it does instead; [] when none. */
-export function unsupportedJobFields(job: V1Job): UnsupportedField[] {
+export function unsupportedJobFields(job: V1Job, facts: JobViewFacts = {}): UnsupportedField[] {
   const spec = (job.spec ?? {}) as unknown as Record<string, unknown>;
   const out: UnsupportedField[] = [];
   for (const [key, value] of Object.entries(spec)) {
     if (value === undefined || value === null || KNOWN_SPEC_FIELDS.has(key)) continue;
     out.push({ field: `spec.${key}`, detail: "not implemented by jobtally: the Job runs as if it were unset" });
   }
-  if (job.spec?.manualSelector === true) {
+  if (facts.orphansOutsideWatch === true) {
     out.push({
-      field: "spec.manualSelector",
-      detail: "orphan Pods matching spec.selector are not adopted by jobtally (only the Pods it creates, which carry batch.kubernetes.io/controller-uid, are tracked)",
+      field: job.spec?.manualSelector === true ? "spec.manualSelector" : "spec.selector",
+      detail:
+        "orphan Pods matching spec.selector are adopted only if the watcher sees them, and its Pod watch does not cover this selector (by default it sees only Pods with batch.kubernetes.io/controller-uid; run it with --watch-all-pods)",
     });
   }
   (job.spec?.podFailurePolicy?.rules ?? []).forEach((rule, i) => {

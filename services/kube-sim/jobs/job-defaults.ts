@@ -27,17 +27,25 @@ export function prepareJobForCreate(job: KubeObject): void {
   spec.podReplacementPolicy ??= spec.podFailurePolicy ? "Failed" : "TerminatingOrFailed";
   const template = (spec.template ??= {}) as { metadata?: { labels?: Record<string, string> }; spec?: Record<string, unknown> };
   template.metadata ??= {};
-  if (spec.manualSelector !== true) {
-    spec.selector = { matchLabels: { [LABEL_CONTROLLER_UID]: uid } };
-    template.metadata.labels = {
-      ...(template.metadata.labels ?? {}),
-      [LEGACY_CONTROLLER_UID]: uid,
-      [LEGACY_JOB_NAME]: name,
-      [LABEL_CONTROLLER_UID]: uid,
-      [LABEL_JOB_NAME]: name,
-    };
-  }
+  if (spec.manualSelector !== true) generateSelector(spec, template.metadata, uid, name);
   defaultPodSpec((template.spec ??= {}));
+}
+
+/**
+ * pkg/registry/batch/job/strategy.go `generateSelector` (unless `manualSelector: true`): the
+ * template gets the job-name and controller-uid labels (legacy and `batch.kubernetes.io/` forms)
+ * where the user did not set them, and the selector gets `batch.kubernetes.io/controller-uid` added
+ * to what the user gave. A conflicting user label or a user selector that selects more than the
+ * generated labels is then rejected by validation (job-validation.ts `validateJobSelector`), not
+ * overwritten.
+ */
+function generateSelector(spec: Record<string, unknown>, templateMeta: { labels?: Record<string, string> }, uid: string, name: string): void {
+  const labels = (templateMeta.labels ??= {});
+  for (const key of [LEGACY_JOB_NAME, LABEL_JOB_NAME]) if (!(key in labels)) labels[key] = name;
+  for (const key of [LEGACY_CONTROLLER_UID, LABEL_CONTROLLER_UID]) if (!(key in labels)) labels[key] = uid;
+  const selector = (spec.selector ??= {}) as { matchLabels?: Record<string, string> };
+  const matchLabels = (selector.matchLabels ??= {});
+  if (!(LABEL_CONTROLLER_UID in matchLabels)) matchLabels[LABEL_CONTROLLER_UID] = uid;
 }
 
 /** `spec.completions` defaults to 1 only when neither completions nor parallelism was given. */

@@ -2,9 +2,12 @@
  * batch/v1 Job validation (pkg/apis/batch/validation): create, spec update and status update.
  * Returns field errors; the caller turns them into one 422 Invalid.
  */
+import type { V1LabelSelector } from "@kubernetes/client-node";
 import type { FieldError } from "../errors.js";
 import { jsonEqual, type KubeObject } from "../object.js";
 import { parseIndexIntervals, validateIndexesFormat } from "./completed-indexes.js";
+import { LABEL_CONTROLLER_UID, LABEL_JOB_NAME, LEGACY_CONTROLLER_UID, LEGACY_JOB_NAME } from "./job-defaults.js";
+import { matchesLabelSelector } from "../../../shared/kube/label-selector.js";
 
 interface Condition {
   type?: string;
@@ -73,15 +76,35 @@ export function validateJobCreate(job: KubeObject): FieldError[] {
       if (!c.name) errs.push({ type: "FieldValueRequired", field: `spec.template.spec.containers[${i}].name`, detail: "" });
       if (!c.image) errs.push({ type: "FieldValueRequired", field: `spec.template.spec.containers[${i}].image`, detail: "" });
     });
-  if (spec.manualSelector === true) {
-    const sel = (spec.selector as { matchLabels?: Record<string, string> } | undefined)?.matchLabels;
-    if (!sel || Object.keys(sel).length === 0) errs.push({ type: "FieldValueRequired", field: "spec.selector", detail: "" });
-    else {
-      const labels = template?.metadata?.labels ?? {};
-      if (!Object.entries(sel).every(([k, v]) => labels[k] === v)) {
-        errs.push({ type: "FieldValueInvalid", field: "spec.template.metadata.labels", value: labels, detail: "`selector` does not match template `labels`" });
-      }
+  errs.push(...validateJobSelector(job));
+  return errs;
+}
+
+/**
+ * `ValidateGeneratedSelector` (unless `manualSelector: true`: the template carries the generated
+ * labels with the Job's values, and the selector selects nothing the generated labels do not
+ * carry) and the selector part of `ValidateJobSpec` (a selector is required and must match the
+ * template's labels, manual or not; matchExpressions included).
+ */
+function validateJobSelector(job: KubeObject): FieldError[] {
+  const errs: FieldError[] = [];
+  const spec = specOf(job);
+  const labels = (spec.template as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata?.labels ?? {};
+  const selector = spec.selector as V1LabelSelector | undefined | null;
+  if (spec.manualSelector !== true && selector) {
+    const uid = String(job.metadata.uid ?? "");
+    const name = String(job.metadata.name ?? "");
+    const expected: Record<string, string> = { [LEGACY_CONTROLLER_UID]: uid, [LEGACY_JOB_NAME]: name, [LABEL_CONTROLLER_UID]: uid, [LABEL_JOB_NAME]: name };
+    for (const [key, value] of Object.entries(expected)) {
+      const field = `spec.template.metadata.labels[${key}]`;
+      if (!(key in labels)) errs.push({ type: "FieldValueRequired", field, detail: value });
+      else if (labels[key] !== value) errs.push({ type: "FieldValueInvalid", field, value: labels, detail: `must be '${value}'` });
     }
+    if (!matchesLabelSelector(selector, expected)) errs.push({ type: "FieldValueInvalid", field: "spec.selector", value: selector, detail: "`selector` not auto-generated" });
+  }
+  if (!selector) errs.push({ type: "FieldValueRequired", field: "spec.selector", detail: "" });
+  else if (!matchesLabelSelector(selector, labels)) {
+    errs.push({ type: "FieldValueInvalid", field: "spec.template.metadata.labels", value: labels, detail: "`selector` does not match template `labels`" });
   }
   return errs;
 }

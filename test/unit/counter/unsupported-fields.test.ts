@@ -22,9 +22,16 @@ function withSpec(extra: Record<string, unknown>): V1Job {
 }
 
 describe("unsupportedJobFields", () => {
-  const cases: { name: string; spec: Record<string, unknown>; want: string[] }[] = [
+  const cases: { name: string; spec: Record<string, unknown>; orphansOutsideWatch?: boolean; want: string[] }[] = [
     { name: "every field jobtally implements: nothing to say", spec: { successPolicy: { rules: [{ succeededCount: 1 }] }, ttlSecondsAfterFinished: 60, podReplacementPolicy: "Failed" }, want: [] },
-    { name: "manualSelector: orphans matching the selector are not adopted", spec: { manualSelector: true }, want: ["spec.manualSelector"] },
+    { name: "manualSelector, with a watcher that sees every Pod it selects: supported, nothing to say", spec: { manualSelector: true }, want: [] },
+    {
+      name: "manualSelector, with a watcher that does not see every Pod it selects: orphans it cannot see are not adopted",
+      spec: { manualSelector: true },
+      orphansOutsideWatch: true,
+      want: ["spec.manualSelector"],
+    },
+    { name: "a generated selector outside a custom Pod watch of the watcher: said of spec.selector", spec: {}, orphansOutsideWatch: true, want: ["spec.selector"] },
     { name: "a field from a newer API version", spec: { podStartupPolicy: "InOrder" }, want: ["spec.podStartupPolicy"] },
     {
       name: "a podFailurePolicy action jobtally does not know",
@@ -35,7 +42,7 @@ describe("unsupportedJobFields", () => {
   for (const c of cases) {
     test(c.name, () => {
       assert.deepStrictEqual(
-        unsupportedJobFields(withSpec(c.spec)).map((f) => f.field),
+        unsupportedJobFields(withSpec(c.spec), { orphansOutsideWatch: c.orphansOutsideWatch }).map((f) => f.field),
         c.want,
       );
     });

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { Registry } from "prom-client";
-import { createCounterMetrics, createRemoverMetrics, createWatcherMetrics } from "../../../shared/observability/metrics.js";
+import { createCounterMetrics, createRemoverMetrics, createStreamMetrics, createWatcherMetrics } from "../../../shared/observability/metrics.js";
 
 interface Panel {
   title: string;
@@ -20,6 +20,8 @@ function serviceRegistries(): Registry[] {
   createWatcherMetrics(registries[0]);
   createCounterMetrics(registries[1]);
   createRemoverMetrics(registries[2], () => 0);
+  // Every service reads the streams' usage (shared/service-main.ts).
+  for (const r of registries) createStreamMetrics(r);
   return [...registries];
 }
 
@@ -121,6 +123,13 @@ test('the "Ownership and failover" row shows ownership, leases, fencing, rebalan
   const rebalance = graphs.find((p) => p.targets?.some((t) => t.expr.includes("jobtally_rebalance_duration_seconds_bucket")));
   const quantiles = (rebalance?.targets ?? []).map((t) => /histogram_quantile\(([0-9.]+)/.exec(t.expr)?.[1]);
   assert.deepEqual(quantiles.sort(), ["0.5", "0.99"], "rebalance duration p50 and p99");
+});
+
+test('the "Streams" row shows each stream\'s usage of its limits, the near-limit checks, messages and bytes', () => {
+  const shown = metricsUnderRow("Streams");
+  for (const metric of ["jobtally_stream_usage_ratio", "jobtally_stream_near_limit_total", "jobtally_stream_messages", "jobtally_stream_bytes"]) {
+    assert.ok(shown.has(metric), `${metric} is on a panel of the row (shown: ${[...shown].join(", ")})`);
+  }
 });
 
 test("no two panels overlap, and none is wider than the 24-column grid", () => {

@@ -45,6 +45,7 @@ function harness(script: Partial<Record<"patch" | "create" | "delete", Array<Err
     removeFinalizer: (ns, name, uid) => answer("patch", `${ns}/${name}@${uid}`),
     createPod: (ns, pod) => answer("create", `${ns}/${pod.metadata?.name}`),
     deletePod: (ns, name, uid) => answer("delete", `${ns}/${name}@${uid}`),
+    adoptPod: (ns, name) => answer("patch", `${ns}/${name}:adopt`),
   };
   const logger = pino({ level: "debug" }, { write: (line: string) => void logs.push(JSON.parse(line)) });
   return {
@@ -180,6 +181,7 @@ describe("creation intents expire (notAfterMs), so a backlog can never create a 
     const api: PodApi = {
       removeFinalizer: async () => undefined,
       deletePod: async () => undefined,
+      adoptPod: async () => undefined,
       createPod: async (_ns, _pod, guard) => {
         guard?.();
         h.calls.push("create");
@@ -237,7 +239,7 @@ describe("fencing: an intent decided under a superseded partition lease is never
   test("a fenced deletion does not even remove the finalizer first", async () => {
     const h = harness({});
     const out = await executeIntent(deletion, 1, {
-      api: { removeFinalizer: async (_n, _m, _u, guard) => (guard?.(), void h.calls.push("patch")), createPod: async () => undefined, deletePod: async (_n, _m, _u, guard) => (guard?.(), void h.calls.push("delete")) },
+      api: { removeFinalizer: async (_n, _m, _u, guard) => (guard?.(), void h.calls.push("patch")), createPod: async () => undefined, deletePod: async (_n, _m, _u, guard) => (guard?.(), void h.calls.push("delete")), adoptPod: async () => undefined },
       fence: () => {
         throw new IntentFencedError("epoch 1 superseded by epoch 2");
       },

@@ -13,7 +13,7 @@ import { creationFailureSubject, parseCreationFailureReport } from "../../../sha
 import { apiErrorInfo, type ApiErrorInfo } from "../../../shared/kube/errors.js";
 import { EventSpamFilter } from "../../../shared/kube/event-spam-filter.js";
 import { executeIntent, type PodApi } from "../../../services/finalizer-remover/executor.js";
-import { createExpiredCreationReporter, createFailedCreateHandler, failedCreateEvent, isNamespaceTerminating } from "../../../services/finalizer-remover/failed-create.js";
+import { createUnsentCreationReporter, createFailedCreateHandler, failedCreateEvent, isNamespaceTerminating } from "../../../services/finalizer-remover/failed-create.js";
 import { silentLogger } from "../../../shared/observability/logger.js";
 
 const QUOTA_MESSAGE = 'pods "job-abc" is forbidden: exceeded quota: pod-quota, requested: pods=1, used: pods=3, limited: pods=3';
@@ -27,6 +27,7 @@ async function runCreation(err: Error): Promise<{ outcome: string; hooked: ApiEr
   const hooked: ApiErrorInfo[] = [];
   const api: PodApi = {
     removeFinalizer: async () => undefined,
+    adoptPod: async () => undefined,
     createPod: async () => {
       throw err;
     },
@@ -113,6 +114,7 @@ describe("failed-create hook: the Event and the report to the counter", () => {
     const h = harness(undefined, async () => true);
     const api: PodApi = {
       removeFinalizer: async () => undefined,
+      adoptPod: async () => undefined,
       createPod: async () => {
         throw status(403, "Forbidden", QUOTA_MESSAGE);
       },
@@ -140,7 +142,7 @@ describe("failed-create hook: the Event and the report to the counter", () => {
 describe("an expired creation is reported to the counter (no event, no existence check)", () => {
   test("the report names the Pod, carries the lease and says expired", () => {
     const sent: Array<{ subject: string; data: string }> = [];
-    const report = createExpiredCreationReporter({ publish: (subject, data) => void sent.push({ subject, data }), logger: pino({ level: "silent" }) });
+    const report = createUnsentCreationReporter({ publish: (subject, data) => void sent.push({ subject, data }), logger: pino({ level: "silent" }) }, "expired");
     const intent: CreatePodIntent = { v: 2, epoch: 4, holder: "counter-a", kind: "createPod", partition: 7, jobUID: "j-uid", jobName: "job", namespace: "ns", pod: { metadata: { name: "job-x" } } };
     report(intent);
     assert.equal(sent.length, 1);

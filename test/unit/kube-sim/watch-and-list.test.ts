@@ -31,8 +31,10 @@ describe("kube-sim watch", () => {
     const a = await s.call("POST", pods, podBody("r1"));
     await s.call("POST", pods, podBody("r2"));
     await s.call("DELETE", `${pods}/r1`);
-    const events = await readWatch(`${s.sim.url}${pods}?watch=true&resourceVersion=${a.body.metadata.resourceVersion}`, 2);
-    assert.deepEqual(events.map((e) => [e.type, e.object.metadata.name]), [["ADDED", "r2"], ["DELETED", "r1"]]);
+    const events = await readWatch(`${s.sim.url}${pods}?watch=true&resourceVersion=${a.body.metadata.resourceVersion}`, 3);
+    // An unbound Pod is deleted at grace 0 in two writes (deletionTimestamp, then removal), as on a real server.
+    assert.deepEqual(events.map((e) => [e.type, e.object.metadata.name]), [["ADDED", "r2"], ["MODIFIED", "r1"], ["DELETED", "r1"]]);
+    assert.equal(events[1]?.object.metadata.deletionGracePeriodSeconds, 0);
   });
 
   test("after compaction a watch from an older resourceVersion gets one ERROR 410 event and ends", async () => {

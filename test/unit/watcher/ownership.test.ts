@@ -79,11 +79,13 @@ describe("WatcherState: ownership changes", () => {
     assert.equal((pubs[0]?.record as { departed?: unknown }).departed, undefined);
   });
 
-  test("only the ownerReference goes (the labels stay, so the watch still sees it): departed, released", () => {
+  test("only the ownerReference goes (the labels still match the Job's selector): an orphan the Job adopts again, as in-tree (TestUpdatePodRelease queues it for adoption)", () => {
     const s = state();
     s.applyPodEvent("ADDED", pod("p", "10"));
-    assert.deepStrictEqual(summary(s.applyPodEvent("MODIFIED", pod("p", "11", { owner: null, label: "j1" }))), ["j1:gone:departed(release)"]);
-    assert.deepStrictEqual(summary(s.applyPodEvent("MODIFIED", pod("p", "12", { owner: null, label: "j1", finalizer: false }))), [], "later states concern nobody");
+    const [pub] = s.applyPodEvent("MODIFIED", pod("p", "11", { owner: null, label: "j1" }));
+    assert.deepStrictEqual(summary(pub ? [pub] : []), ["j1:live"]);
+    assert.equal((pub?.record as { adoptionCandidate?: boolean }).adoptionCandidate, true, "filed under j1 as an adoption candidate, not released");
+    assert.deepStrictEqual(summary(s.applyPodEvent("MODIFIED", pod("p", "12", { owner: "j1", label: "j1" }))), ["j1:live"], "adopted again: j1's Pod");
   });
 
   test("its labels stop matching its Job's selector (the ownerReference stays): released as in-tree ClaimPods does; matching again, it is the Job's again", () => {
