@@ -77,7 +77,9 @@ export async function main(argv: string[]): Promise<void> {
   console.log(`\nwrote ${json} and ${stamp}.svg`);
   if (config.docs) {
     // Each section is rewritten only by the runs it shows: a scale-out-only run leaves the others alone.
-    const measured = `Measured ${new Date().toISOString().slice(0, 10)} on ${machine.cpus} × ${machine.cpuModel}, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${machine.node}.`;
+    const loads = runs.map((r) => r.loadAverage1m).filter((l): l is number => typeof l === "number");
+    const load = loads.length > 0 ? ` 1-minute load average as the runs ended: ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} (the machine's ${machine.cpus} cores; above that, wall-clock figures are the busy machine's).` : "";
+    const measured = `Measured ${new Date().toISOString().slice(0, 10)} on ${machine.cpus} × ${machine.cpuModel}, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${machine.node}.${load}`;
     let md = readFileSync(config.docs, "utf8");
     if (otherRuns.length > 0) {
       const otherNote = counterMemoryNote(otherRuns);

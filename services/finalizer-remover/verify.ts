@@ -156,8 +156,14 @@ export function podTemplateMismatch(job: V1Job, pod: V1Pod): string | null {
   return null;
 }
 
-/** A creation, judged against the Job's view record (null: none in the view). */
-export function verifyCreation(intent: CreatePodIntent, record: JobView | null, policy: ManagementPolicy, partitions: number): Verdict {
+/**
+ * The Job an intent that acts for a Job (a creation, an adoption) names, judged against the Job's
+ * view record (null: none in the view): it exists in the intent's partition, is managed here, has
+ * that name, lives in `podNamespace`, and is neither being deleted nor finished (in-tree creates and
+ * adopts nothing then: an intent that waited in the queue past the Job's end would run a Pod
+ * nobody counts). `allow` only with `record.job` set.
+ */
+function verifyIntentJob(intent: CreatePodIntent | AdoptPodIntent, record: JobView | null, policy: ManagementPolicy, partitions: number, podNamespace: string): Verdict {
   const what = `Job ${intent.namespace}/${intent.jobName} (${intent.jobUID})`;
   if (partitionOf(intent.jobUID, partitions) !== intent.partition) return refuse("partition", `${what} is not in partition ${intent.partition}`);
   if (record === null) return refuse("job-unknown", `${what} is not in the view: it does not exist, or this installation does not manage it`);
@@ -166,16 +172,21 @@ export function verifyCreation(intent: CreatePodIntent, record: JobView | null, 
   if (job.metadata?.uid !== intent.jobUID || record.uid !== intent.jobUID) return refuse("job-mismatch", `the view's record of ${what} is of another Job`);
   if (!isManagedJob(job, policy)) return refuse("job-not-managed", `${what} is managed by ${JSON.stringify(job.spec?.managedBy ?? "the built-in controller")}, not by this installation`);
   if (job.metadata?.name !== intent.jobName) return refuse("job-mismatch", `${what}: the Job with that UID is named ${job.metadata?.name ?? "?"}`);
-  const podNs = intent.pod.metadata?.namespace;
-  if (job.metadata?.namespace !== intent.namespace || (podNs !== undefined && podNs !== intent.namespace)) {
-    return refuse("namespace", `${what} lives in namespace ${job.metadata?.namespace ?? "?"}, the Pod in ${podNs ?? intent.namespace}`);
+  if (job.metadata?.namespace !== intent.namespace || podNamespace !== intent.namespace) {
+    return refuse("namespace", `${what} lives in namespace ${job.metadata?.namespace ?? "?"}, the Pod in ${podNamespace}`);
   }
-  // In-tree creates no Pod for a Job being deleted or finished: an intent that waited in the queue
-  // (a NATS node lost, a backlog) past the Job's end would run a Pod nobody counts.
   if (job.metadata?.deletionTimestamp) return { kind: "done", why: "the Job is being deleted" };
   if (isFinishedJob(job)) return { kind: "done", why: "the Job is finished" };
+  return ALLOW;
+}
+
+/** A creation, judged against the Job's view record (null: none in the view), then the Pod against its template. */
+export function verifyCreation(intent: CreatePodIntent, record: JobView | null, policy: ManagementPolicy, partitions: number): Verdict {
+  const judged = verifyIntentJob(intent, record, policy, partitions, intent.pod.metadata?.namespace ?? intent.namespace);
+  const job = record?.job;
+  if (judged.kind !== "allow" || !job) return judged;
   const mismatch = podTemplateMismatch(job, intent.pod);
-  if (mismatch !== null) return refuse(mismatch.startsWith("ownerReferences") ? "owner" : "template", `Pod ${intent.pod.metadata?.name ?? "?"} is not ${what}'s template: ${mismatch}`);
+  if (mismatch !== null) return refuse(mismatch.startsWith("ownerReferences") ? "owner" : "template", `Pod ${intent.pod.metadata?.name ?? "?"} is not Job ${intent.namespace}/${intent.jobName} (${intent.jobUID})'s template: ${mismatch}`);
   return ALLOW;
 }
 
@@ -210,18 +221,7 @@ export function verifyLivePod(intent: RemoveFinalizerIntent | DeletePodIntent, p
 
 /** The Job side of an adoption, judged against the Job's view record (null: none in the view). */
 export function verifyAdoptionJob(intent: AdoptPodIntent, record: JobView | null, policy: ManagementPolicy, partitions: number): Verdict {
-  const what = `Job ${intent.namespace}/${intent.jobName} (${intent.jobUID})`;
-  if (partitionOf(intent.jobUID, partitions) !== intent.partition) return refuse("partition", `${what} is not in partition ${intent.partition}`);
-  if (record === null) return refuse("job-unknown", `${what} is not in the view: it does not exist, or this installation does not manage it`);
-  if (record.gone || record.job === null) return { kind: "done", why: "the Job was deleted" };
-  const job = record.job;
-  if (job.metadata?.uid !== intent.jobUID || record.uid !== intent.jobUID) return refuse("job-mismatch", `the view's record of ${what} is of another Job`);
-  if (!isManagedJob(job, policy)) return refuse("job-not-managed", `${what} is managed by ${JSON.stringify(job.spec?.managedBy ?? "the built-in controller")}, not by this installation`);
-  if (job.metadata?.name !== intent.jobName) return refuse("job-mismatch", `${what}: the Job with that UID is named ${job.metadata?.name ?? "?"}`);
-  if (job.metadata?.namespace !== intent.namespace) return refuse("namespace", `${what} lives in namespace ${job.metadata?.namespace ?? "?"}, the Pod in ${intent.namespace}`);
-  if (job.metadata?.deletionTimestamp) return { kind: "done", why: "the Job is being deleted (in-tree adopts nothing then)" };
-  if (isFinishedJob(job)) return { kind: "done", why: "the Job is finished" };
-  return ALLOW;
+  return verifyIntentJob(intent, record, policy, partitions, intent.namespace);
 }
 
 function isFinishedJob(job: V1Job): boolean {

@@ -121,6 +121,8 @@ export class ApiHandler {
     const verb = verbOf(req.method ?? "GET", rr, watch);
     const resourceLabel = rr.subresource ? `${rr.resource.plural}/${rr.subresource}` : rr.resource.plural;
     let code = 200;
+    const inFlight = verb === "watch" ? null : { verb, resource: resourceLabel };
+    if (inFlight) this.d.metrics.inFlight.inc(inFlight);
     try {
       const delay = this.d.faults.latencyMs();
       if (delay > 0) {
@@ -144,6 +146,7 @@ export class ApiHandler {
       if (!res.headersSent) sendError(res, apiErr);
       else res.end();
     } finally {
+      if (inFlight) this.d.metrics.inFlight.dec(inFlight);
       this.d.metrics.requests.inc({ verb, resource: resourceLabel, code: String(code) });
     }
   }

@@ -9,6 +9,8 @@ export interface MetricSources {
 export class SimMetrics {
   readonly registry = new Registry();
   readonly requests = new Counter({ name: "kube_sim_requests_total", help: "API requests by verb, resource and response code", labelNames: ["verb", "resource", "code"], registers: [this.registry] });
+  /** Requests received and not answered yet (watches excluded): a test can act while a write is in flight. */
+  readonly inFlight = new Gauge({ name: "kube_sim_requests_in_flight", help: "API requests received and not answered yet, watches excluded", labelNames: ["verb", "resource"], registers: [this.registry] });
   readonly jobStatusBytes = new Histogram({
     name: "kube_sim_job_status_bytes",
     help: "JSON size of every Job status written through the status subresource",

@@ -52,6 +52,8 @@ export interface WatcherStateOptions extends ManagementPolicy {
   podWatchCovers?: (selector: V1LabelSelector | undefined) => boolean;
   /** Orphan Pods no managed Job selects yet, kept for a Job created later to adopt (bounded). @default 10_000 */
   maxOrphanPods?: number;
+  /** Deleted managed Jobs remembered after their last Pod went, the oldest forgotten first. @default 10_000 */
+  maxDeletedJobs?: number;
 }
 
 /**
@@ -121,6 +123,8 @@ export class WatcherState {
   private readonly pendingOwner = new Map<string, string>();
   /** Job UID → known Pods filed under it: a deleted Job is forgotten once none is left. */
   private readonly filed = new Map<string, number>();
+  /** Deleted managed Jobs whose Pods are all gone, oldest first (see forgetJobIfSettled). */
+  private readonly deletedJobs = new Map<string, KnownJob>();
   private epoch = 0;
 
   constructor(private readonly opts: WatcherStateOptions) {}
@@ -342,10 +346,33 @@ export class WatcherState {
     }
   }
 
-  /** A deleted Job with no Pod filed under it any more: nothing will be routed to it again. */
+  /**
+   * A deleted Job with no Pod filed under it any more leaves the Job map for the bounded memory of
+   * deleted Jobs: a Pod of it that shows up later (created from an intent that raced the deletion,
+   * or seen late) is still routed to its partition, so that its counter releases the finalizer,
+   * instead of waiting forever for a Job that will never be seen again.
+   */
   private forgetJobIfSettled(jobUID: string): void {
     const job = this.jobs.get(jobUID);
-    if (job?.view?.gone && !this.filed.has(jobUID)) this.jobs.delete(jobUID);
+    if (!job?.view?.gone || this.filed.has(jobUID)) return;
+    this.jobs.delete(jobUID);
+    this.deletedJobs.delete(jobUID);
+    this.deletedJobs.set(jobUID, job);
+    const max = this.opts.maxDeletedJobs ?? 10_000;
+    for (const oldest of this.deletedJobs.keys()) {
+      if (this.deletedJobs.size <= max) break;
+      this.deletedJobs.delete(oldest);
+    }
+  }
+
+  /** A known Job, live or deleted (the deleted ones also from the bounded memory). */
+  private knownJob(jobUID: string): KnownJob | undefined {
+    return this.jobs.get(jobUID) ?? this.deletedJobs.get(jobUID);
+  }
+
+  /** Deleted Jobs remembered after their Pods went (bounded by `maxDeletedJobs`). */
+  get deletedJobsRemembered(): number {
+    return this.deletedJobs.size;
   }
 
   // ---- Pods ---------------------------------------------------------------------------------
@@ -431,7 +458,7 @@ export class WatcherState {
   private routeOf(pod: V1Pod): Route | "pending" | null {
     const jobUID = controllerJobUID(pod);
     if (jobUID !== null) {
-      const job = this.jobs.get(jobUID);
+      const job = this.knownJob(jobUID);
       if (job) {
         if (!job.managed) return null;
         const selector = job.view?.job?.spec?.selector;

@@ -54,8 +54,8 @@ function podLife(s: WatcherState, uid: string, jobUID: string, rv: () => string,
   s.applyPodEvent("DELETED", pod(uid, jobUID, rv(), { phase, deleting: true, finalizer: false }));
 }
 
-function state(): WatcherState {
-  return new WatcherState({ partitions: 8, watcherId: "w", managedBy: DEFAULT_MANAGED_BY, manageAllJobs: false, maxPendingPods: 100 });
+function state(maxDeletedJobs?: number): WatcherState {
+  return new WatcherState({ partitions: 8, watcherId: "w", managedBy: DEFAULT_MANAGED_BY, manageAllJobs: false, maxPendingPods: 100, maxDeletedJobs });
 }
 
 const JOBS = 200;
@@ -147,4 +147,29 @@ describe("WatcherState memory is bounded by what exists", () => {
       );
     },
   );
+
+  test("deleted Jobs are remembered after their last Pod went only up to the bound, the oldest forgotten first", () => {
+    const s = state(3);
+    const rv = clock();
+    for (let j = 0; j < 5; j++) {
+      s.applyJobEvent("ADDED", job(`d${j}`, rv()));
+      s.applyJobEvent("DELETED", job(`d${j}`, rv()));
+    }
+    assert.equal(s.knownJobs, 0);
+    assert.equal(s.deletedJobsRemembered, 3);
+  });
+
+  test("a Pod of a deleted Job seen after the Job's last Pod went is filed under that Job (its counter releases the finalizer), not held waiting for it", () => {
+    const s = state();
+    const rv = clock();
+    s.applyJobEvent("ADDED", job("gone", rv()));
+    s.applyJobEvent("DELETED", job("gone", rv()));
+    // Created from an intent that raced the deletion: ownerReference to the deleted Job, finalizer held.
+    const pubs = s.applyPodEvent("ADDED", pod("late", "gone", rv(), { phase: "Pending", deleting: true }));
+    assert.deepEqual(
+      pubs.map((p) => [p.record.kind, p.record.kind === "pod" ? p.record.jobUID : null]),
+      [["pod", "gone"]],
+    );
+    assert.equal(sizes(s).pendingPods, 0);
+  });
 });
