@@ -103,8 +103,10 @@ async function listAll<T extends { metadata?: { resourceVersion?: string } }>(op
     token = page.continueToken || undefined;
     if (!rv) rv = page.resourceVersion;
   } while (token !== undefined && !opts.signal.aborted);
-  await opts.handler.onListed(items, rv);
+  // Progress first: what onListed publishes (the watcher's first sync markers) carries the list's
+  // resourceVersion, not an older one.
   opts.handler.onProgress(rv);
+  await opts.handler.onListed(items, rv);
   return rv;
 }
 

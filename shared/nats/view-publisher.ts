@@ -51,6 +51,13 @@ interface PendingState {
   rv: string;
   /** A tombstone: the last record of its subject. */
   final: boolean;
+  /**
+   * A sync marker: a heartbeat ordered by time, not by resourceVersion. It is always stored (the
+   * CAS only serialises writers): an idle cluster's resourceVersion does not move, and a marker
+   * judged "superseded" by an equal one of an earlier watcher session would never land, leaving
+   * every counter waiting for a marker of the new session (found by the chaos campaign).
+   */
+  heartbeat: boolean;
   waiters: Waiter[];
 }
 
@@ -125,17 +132,18 @@ export class ViewPublisher {
     if (this.closing.signal.aborted) return Promise.reject(new NatsClosedError("ViewPublisher is closed"));
     const data = new TextEncoder().encode(JSON.stringify(record));
     const final = record.kind !== "sync" && record.gone;
+    const heartbeat = record.kind === "sync";
     const s = this.state(subject);
     const p = new Promise<void>((resolve, reject) => {
       const waiter = { resolve, reject };
       const queued = s.queued;
       if (queued === null) {
-        s.queued = { data, dedupId: opts.dedupId, rv: opts.resourceVersion, final, waiters: [waiter] };
-      } else if (isNewerResourceVersion(queued.rv, opts.resourceVersion)) {
+        s.queued = { data, dedupId: opts.dedupId, rv: opts.resourceVersion, final, heartbeat, waiters: [waiter] };
+      } else if (!heartbeat && isNewerResourceVersion(queued.rv, opts.resourceVersion)) {
         // The waiting state is newer than this one: keep it; this caller waits for it.
         queued.waiters.push(waiter);
       } else {
-        s.queued = { data, dedupId: opts.dedupId, rv: opts.resourceVersion, final, waiters: [...queued.waiters, waiter] };
+        s.queued = { data, dedupId: opts.dedupId, rv: opts.resourceVersion, final, heartbeat, waiters: [...queued.waiters, waiter] };
       }
     });
     this.track(p);
@@ -237,7 +245,7 @@ export class ViewPublisher {
     let conflicts = 0;
     for (;;) {
       if (this.closing.signal.aborted) return this.settle(p, new NatsClosedError("ViewPublisher closed before the record was stored"));
-      if (s.knownRV !== undefined && isNewerResourceVersion(s.knownRV, p.rv)) {
+      if (!p.heartbeat && s.knownRV !== undefined && isNewerResourceVersion(s.knownRV, p.rv)) {
         // A strictly newer state is already stored: nothing to do (equal goes through the CAS).
         return this.settle(p);
       }
@@ -258,7 +266,7 @@ export class ViewPublisher {
             const storedRV = stored ? storedResourceVersion(stored.data) : null;
             if (storedRV !== null) {
               s.knownRV = newerOf(s.knownRV, storedRV);
-              if (!isNewerResourceVersion(p.rv, storedRV)) {
+              if (!p.heartbeat && !isNewerResourceVersion(p.rv, storedRV)) {
                 this.logger.debug({ subject: s.subject, ours: p.rv, stored: storedRV }, "view publish superseded by a stored state at least as new");
                 return this.settle(p);
               }

@@ -6,6 +6,7 @@ import { ViewPublisher, storedResourceVersion } from "../../../shared/nats/view-
 import { NatsClosedError } from "../../../shared/nats/errors.js";
 import { silentLogger } from "../../../shared/observability/logger.js";
 import { natsFixture, podView, syncMarker, type NatsFixture } from "./fixtures.js";
+import { syncMarkerSubject } from "../../../shared/view/subjects.js";
 
 const logger = silentLogger();
 
@@ -52,6 +53,24 @@ describe("ViewPublisher", () => {
     await a.publish(subject, podView("cas", "13"), { dedupId: "cas@13", resourceVersion: "13" });
     assert.equal((await stored(subject))?.rv, "13");
     await Promise.all([a.close(), b.close()]);
+  });
+
+  test("sync markers are heartbeats: a new session's marker is stored even when the stored one has the same resourceVersion (an idle cluster)", async () => {
+    const subject = syncMarkerSubject(0);
+    const before = new ViewPublisher(f.js, { logger });
+    await before.publish(subject, syncMarker("40", 1), { dedupId: "sync:0:w:1:40:1", resourceVersion: "40" });
+    await before.close();
+    // A watcher session after a NATS restart: it knows no sequence and the cluster has not moved.
+    const after = new ViewPublisher(jetstream(await f.connect()), { logger });
+    await after.publish(subject, syncMarker("40", 2), { dedupId: "sync:0:w:2:40:2", resourceVersion: "40" });
+    const jsm = await jetstreamManager(f.nc);
+    const m = await jsm.streams.getMessage(VIEW_STREAM, { last_by_subj: subject });
+    assert.equal((JSON.parse(new TextDecoder().decode(m?.data)) as { epoch: number }).epoch, 2, "the new session's marker is the stored one");
+    // Even an older resourceVersion (a marker written before the list's progress was noted).
+    await after.publish(subject, syncMarker("39", 3), { dedupId: "sync:0:w:3:39:3", resourceVersion: "39" });
+    const m2 = await jsm.streams.getMessage(VIEW_STREAM, { last_by_subj: subject });
+    assert.equal((JSON.parse(new TextDecoder().decode(m2?.data)) as { epoch: number }).epoch, 3);
+    await after.close();
   });
 
   test("racing publishers with interleaved resourceVersions converge on the newest", async () => {
