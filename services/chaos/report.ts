@@ -13,6 +13,7 @@ export interface RunSummary {
   uncertainPods: number;
   observerGaps: number;
   wallMs: number;
+  /** Where the logs are, when kept. */
   logDir: string | null;
   skipped: readonly string[];
 }

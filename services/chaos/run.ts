@@ -14,24 +14,13 @@ import { finalChecks, type RecordedPod } from "./checker/final-checks.js";
 import { jobState, podState } from "./checker/objects.js";
 import { FaultExecutor } from "./fault-executor.js";
 import { Observer } from "./observer.js";
-import type { FaultKind, JobPlan, RunPlan, UnmanagedJobPlan } from "./plan.js";
+import type { JobPlan, RunPlan, UnmanagedJobPlan } from "./plan.js";
 import { CHAOS_POD_FAILURE_POLICY, CONTAINER_NAME } from "./pod-failure-policy.js";
 import { NAMESPACE, startTopology, type Topology } from "./topology.js";
+import type { RunSummary } from "./report.js";
 
-export interface RunResult {
-  plan: RunPlan;
-  violations: string[];
-  applied: Map<FaultKind, number>;
-  skipped: string[];
-  pods: number;
-  flexiblePods: number;
-  gappedJobs: number;
-  uncertainPods: number;
-  observerGaps: number;
-  wallMs: number;
-  /** Where the logs are, when kept. */
-  logDir: string | null;
-}
+/** What a run found (the report's `RunSummary`). */
+export type RunResult = RunSummary;
 
 export interface RunOptions {
   keepLogs: boolean;
