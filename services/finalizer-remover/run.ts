@@ -76,17 +76,20 @@ export async function runFinalizerRemover(
     if (d.kind === "unverified") throw new LeaseUnverifiedError();
   };
 
+  /** Whether a Pod of that name exists (a GET through the budget, ahead of creations; 404 = false). */
+  const podExists = (namespace: string, name: string): Promise<boolean> =>
+    budget.run(async () => (await orNullIfNotFound(deps.kube.core.readNamespacedPod({ namespace, name }))) !== null, 1);
   // A rejected creation: FailedCreate Event on the Job, and a report to the counter (failed-create.ts).
   const failedCreate = createFailedCreateHandler({
     publish: (subject, data) => deps.nc.publish(subject, data),
     createEvent: (namespace, body) => budget.run(() => deps.kube.core.createNamespacedEvent({ namespace, body }), -1),
-    podExists: (namespace, name) => budget.run(async () => (await orNullIfNotFound(deps.kube.core.readNamespacedPod({ namespace, name }))) !== null),
+    podExists,
     logger,
     now: Date.now,
   });
   const publishReport = { publish: (subject: string, data: string) => deps.nc.publish(subject, data), logger };
   const expiredCreation = createUnsentCreationReporter(publishReport, "expired");
-  const unconfirmedCreation = createUnsentCreationReporter(publishReport, "unconfirmed");
+  const redelivery = { unsent: unsentCreations, podExists, reportUnconfirmed: createUnsentCreationReporter(publishReport, "unconfirmed") };
   // Every intent is checked against the view before it is carried out (verify.ts).
   const verify = createIntentVerification({
     verifier: new IntentVerifier({
@@ -118,11 +121,7 @@ export async function runFinalizerRemover(
         verified = checked;
       }
       if (verified !== undefined && intent.kind === "createPod") {
-        const settled = await settleRedeliveredCreation(intent, ctx.deliveryCount, {
-          unsent: unsentCreations,
-          podExists: (namespace, name) => budget.run(async () => (await orNullIfNotFound(deps.kube.core.readNamespacedPod({ namespace, name }))) !== null, 1),
-          reportUnconfirmed: unconfirmedCreation,
-        }).catch(() => "unreadable" as const);
+        const settled = await settleRedeliveredCreation(intent, ctx.deliveryCount, redelivery).catch(() => "unreadable" as const);
         if (settled === "unreadable") return { kind: "retry", delayMs: 1_000 };
         if (settled !== null) {
           metrics.intents.inc({ kind: intent.kind, outcome: settled === "done" ? "already-done" : "unconfirmed" });
