@@ -24,6 +24,8 @@ export interface ErrorRule {
   resources?: string[];
   /** Retry-After seconds sent with 429. */
   retryAfterSeconds?: number;
+  /** Answer this error to at most this many requests, then let the rule lapse; unset = no cap. */
+  times?: number;
 }
 
 /** A 200 answer the client cannot read, instead of serving the request. */
@@ -80,6 +82,7 @@ export function mergeFaultSettings(base: FaultSettings, patch: unknown): FaultSe
     out.errors = p.errors.map((e: Partial<ErrorRule>, i) => {
       if (![500, 503, 429, 409, 400, 403].includes(e.code as number)) throw new FaultSettingsError(`errors[${i}].code must be 500, 503, 429, 409, 400 or 403`);
       if (typeof e.probability !== "number" || e.probability < 0 || e.probability > 1) throw new FaultSettingsError(`errors[${i}].probability must be in [0, 1]`);
+      if (e.times !== undefined && (typeof e.times !== "number" || !Number.isInteger(e.times) || e.times < 1)) throw new FaultSettingsError(`errors[${i}].times must be a positive integer`);
       return { ...e } as ErrorRule;
     });
   }
@@ -108,6 +111,8 @@ export class FaultInjector {
   settings: FaultSettings;
   private tokens = 0;
   private lastRefill: number;
+  /** Errors answered per rule of the current settings (for `times`). */
+  private answered = new Map<ErrorRule, number>();
 
   constructor(
     settings: FaultSettings,
@@ -122,6 +127,7 @@ export class FaultInjector {
   update(patch: unknown): FaultSettings {
     const before = this.settings;
     this.settings = mergeFaultSettings(this.settings, patch);
+    this.answered.clear();
     // A newly configured limit starts with a full bucket, as a restarted server would.
     if (before.qps !== this.settings.qps || before.burst !== this.settings.burst) {
       this.tokens = this.settings.burst;
@@ -157,7 +163,10 @@ export class FaultInjector {
     for (const rule of this.settings.errors) {
       if (!matches(rule, req)) continue;
       if ((rule.code === 409 || rule.code === 400 || rule.code === 403) && !WRITE_VERBS.has(req.verb)) continue;
+      const answered = this.answered.get(rule) ?? 0;
+      if (rule.times !== undefined && answered >= rule.times) continue;
       if (this.random() >= rule.probability) continue;
+      this.answered.set(rule, answered + 1);
       switch (rule.code) {
         case 500:
           return internalError("injected fault");

@@ -25,6 +25,16 @@ describe("fault modes: webhook rejections and broken answers", () => {
     assert.equal(f.malformedBody(req("delete")), undefined);
   });
 
+  test("a rule with `times` answers that many matching requests, then lapses; new settings start the count again", () => {
+    const rules = { errors: [{ code: 409, probability: 1, times: 2, verbs: ["patch"] }] };
+    const f = new FaultInjector(mergeFaultSettings(DEFAULT_FAULTS, rules), seededRandom(1), () => 0);
+    assert.equal(f.injectedError(req("get")), undefined, "a request the rule does not match is not counted");
+    assert.deepEqual([1, 2, 3, 4].map(() => f.injectedError(req("patch"))?.code), [409, 409, undefined, undefined]);
+    f.update(rules);
+    assert.equal(f.injectedError(req("patch"))?.code, 409);
+    assert.throws(() => mergeFaultSettings(DEFAULT_FAULTS, { errors: [{ code: 409, probability: 1, times: 0 }] }), /errors\[0\]\.times must be a positive integer/);
+  });
+
   test("invalid settings are refused", () => {
     assert.throws(() => mergeFaultSettings(DEFAULT_FAULTS, { malformed: [{ mode: "gzip", probability: 1 }] }), FaultSettingsError);
     assert.throws(() => mergeFaultSettings(DEFAULT_FAULTS, { malformed: [{ mode: "truncated", probability: 2 }] }), FaultSettingsError);
