@@ -31,6 +31,11 @@ export class JobState {
   jobSubject: string | null = null;
   jobSeq = 0;
   readonly pods = new Map<string, PodEntry>();
+  /**
+   * Stream sequences of the tombstones of Pods counted and forgotten while the Job runs: they stay
+   * in the view until the Job is finished or gone (see JobSyncer.purgeSettled), then are deleted.
+   */
+  settledTombstoneSeqs: number[] = [];
   readonly removalsInFlight = new Map<string, number>();
   readonly creationsInFlight = new Map<string, { index: number | null; atMs: number }>();
   readonly deletionsInFlight = new Map<string, number>();

@@ -14,6 +14,7 @@ import type { CounterMetrics } from "../../shared/observability/metrics.js";
 import { earliest, onlyProgressChanged, onRoundPlanned, planJobSync, slowStartAllowance, unsupportedFieldsEvent, unsupportedJobFields } from "./logic/index.js";
 import type { PlannedEvent, SyncOptions, SyncPlan } from "./logic/types.js";
 import type { JobState } from "./job-state.js";
+import { isJobFinished } from "./logic/conditions.js";
 import { countingHoldMs, newlyListed, uncountedUIDs } from "./logic/counting-hold.js";
 
 /** Thrown by `writeStatus` when the lease was lost while the write waited for the API budget. */
@@ -26,7 +27,8 @@ export interface JobSyncerDeps {
   writeStatus(job: V1Job, canAct: () => boolean): Promise<V1Job>;
   readJob(namespace: string, name: string): Promise<V1Job>;
   publishIntents(intents: Intent[]): Promise<void>;
-  purge(subject: string, seq: number): Promise<void>;
+  /** Deletes the view message `seq` (`subject` for logs: null for a tombstone remembered by sequence only). */
+  purge(subject: string | null, seq: number): Promise<void>;
   recordEvents(job: V1Job, events: PlannedEvent[]): void;
   now(): number;
   random(): number;
@@ -366,13 +368,20 @@ export class JobSyncer {
   }
 
   /**
-   * Tombstones of Pods the ledger no longer needs (gone, and not in the uncounted lists) are
-   * purged from the stream and from memory: that keeps memory independent of Job size.
+   * Tombstones of Pods the ledger no longer needs (gone, and not in the uncounted lists) leave
+   * memory at once: that keeps memory independent of Job size. They leave the stream only once the
+   * Job is finished or gone. While it runs, a counted Pod's tombstone must stay: deleting it frees
+   * the key, and a late writer (a watcher session that lagged behind, retrying a state it saw
+   * before the Pod was deleted) would store that older state unopposed (its compare-and-set
+   * expects no message, or reads back none); the counter would then see the Pod finished with its
+   * finalizer and count it a second time (chaos seed 2783410143). A finished Job counts nothing
+   * more, so then the tombstones may go.
    */
   private async purgeSettled(state: JobState, all = false, alsoListed: Set<string> | null = null): Promise<void> {
     const listed = all ? new Set<string>() : state.uncountedUIDs();
     // A gone Pod a held write lists is still to be counted: not purged.
     if (alsoListed) for (const uid of alsoListed) listed.add(uid);
+    const deleteNow = all || state.gone || (state.ledger !== null && isJobFinished(state.ledger.status));
     const purges: Promise<void>[] = [];
     for (const [uid, entry] of state.pods) {
       if (!entry.record.gone || listed.has(uid)) continue;
@@ -380,7 +389,12 @@ export class JobSyncer {
       // (the release of an owner that lost its lease may have been refused by fencing).
       if (!all && entry.record.departed?.releaseFinalizer === true) continue;
       state.pods.delete(uid);
-      purges.push(this.deps.purge(entry.subject, entry.seq));
+      if (deleteNow) purges.push(this.deps.purge(entry.subject, entry.seq));
+      else state.settledTombstoneSeqs.push(entry.seq);
+    }
+    if (deleteNow && state.settledTombstoneSeqs.length > 0) {
+      for (const seq of state.settledTombstoneSeqs) purges.push(this.deps.purge(null, seq));
+      state.settledTombstoneSeqs = [];
     }
     await Promise.all(purges);
   }

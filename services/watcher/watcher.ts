@@ -111,6 +111,13 @@ async function runSession(
   const now = deps.now ?? Date.now;
   const js = jetstream(deps.nc);
   const publisher = new ViewPublisher(js, { logger });
+  // An aborted session publishes nothing more, not even its retries: they carry states it saw
+  // before the abort (NATS came back, SIGTERM), and the next session re-reads the view and relists
+  // instead. Closing at once also ends the session's waits on the publisher, so the next session
+  // starts without waiting for NATS to take the old session's backlog.
+  const closeOnAbort = (): void => void publisher.close();
+  if (signal.aborted) closeOnAbort();
+  else signal.addEventListener("abort", closeOnAbort, { once: true });
   const podSelector = config.podLabelSelector || (config.manageAllJobs || config.watchAllPods ? "" : LABEL_CONTROLLER_UID);
   const inPodWatch = parseLabelSelectorString(podSelector);
   const state = new WatcherState({
@@ -149,7 +156,13 @@ async function runSession(
   };
 
   const snapshot = await readViewSnapshot(js, `${VIEW_SUBJECT_PREFIX}.>`);
-  for (const e of snapshot) publisher.seed(e.subject, e.seq, e.record.kind === "sync" ? e.record.listResourceVersion : e.record.resourceVersion);
+  // A tombstone is the last record of its key: nothing to seed (a publish on it would meet it
+  // through the compare-and-set). Counted Pods' tombstones stay in the view while their Job runs,
+  // so seeding them would hold one entry per finished Pod.
+  for (const e of snapshot) {
+    if (e.record.kind !== "sync" && e.record.gone) continue;
+    publisher.seed(e.subject, e.seq, e.record.kind === "sync" ? e.record.listResourceVersion : e.record.resourceVersion);
+  }
   state.seed(snapshot.map((e) => e.record));
   state.raiseEpoch(previousEpoch);
   logger.info({ records: snapshot.length, pods: state.knownPods, jobs: state.knownManagedJobs }, "view replayed");
@@ -232,6 +245,7 @@ async function runSession(
   });
   await Promise.all([jobLoop, podLoop]);
   clearInterval(markerTimer);
+  signal.removeEventListener("abort", closeOnAbort);
   if (!signal.aborted) await publisher.flush();
   await publisher.close();
   return state.currentEpoch;

@@ -54,7 +54,7 @@ function harness(periodMs: number, indexed = false) {
   let now = T0;
   const writes: V1JobStatus[] = [];
   const intents: Intent[] = [];
-  const purged: string[] = [];
+  const purged: (string | null)[] = [];
   const syncer = new JobSyncer(
     { syncOptions: DEFAULT_SYNC_OPTIONS, expectationsTimeoutMs: 120_000, removalRepublishMs: 300_000, progressWriteDelayMs: periodMs, creationIntentTtlMs: 60_000 },
     {
@@ -98,7 +98,7 @@ describe("JobSyncer holds counting-only writes until the batch period since the 
     const held = await h.syncer.sync(h.state, 0, LEASE);
     assert.equal(h.writes.length, 1, "held: no second write within the period");
     assert.deepEqual(removalsOf(h.intents), ["u1"], "no removal for u2 or u3: the stored status does not list them");
-    assert.ok(!h.purged.includes("p/u1") && h.state.pods.has("u1"), "u1 is gone but the stored status still lists it: kept until counted");
+    assert.ok(h.state.pods.has("u1"), "u1 is gone but the stored status still lists it: kept until counted");
     assert.equal(held.kind === "done" && held.requeueAfterMs, 800, "a sync is due when the period is over");
 
     h.advance(800);
@@ -108,7 +108,9 @@ describe("JobSyncer holds counting-only writes until the batch period since the 
     assert.equal(w.succeeded, 1, "u1 counted");
     assert.deepEqual([...(w.uncountedTerminatedPods?.succeeded ?? []), ...(w.uncountedTerminatedPods?.failed ?? [])].sort(), ["u2", "u3"], "u2 and u3 listed");
     assert.deepEqual(removalsOf(h.intents).sort(), ["u1", "u2", "u3"], "u2's and u3's removals only now, after the write that lists them");
-    assert.ok(h.purged.includes("p/u1"), "u1 counted and gone: purged");
+    assert.ok(!h.state.pods.has("u1"), "u1 counted and gone: out of memory");
+    assert.deepEqual(h.purged, [], "and its tombstone kept in the view while the Job runs (a late writer cannot bring back an older state)");
+    assert.deepEqual(h.state.settledTombstoneSeqs, [3], "remembered by its sequence only, to be deleted once the Job is finished");
   });
 });
 

@@ -117,7 +117,7 @@ describe("orphan Pods (in-tree TestSyncOrphanPod)", () => {
 describe("JobSyncer: releasing departed Pods under faults", () => {
   function harness() {
     const intents: Intent[] = [];
-    const purged: string[] = [];
+    const purged: (string | null)[] = [];
     const syncer = new JobSyncer(
       { syncOptions: DEFAULT_SYNC_OPTIONS, expectationsTimeoutMs: 120_000, removalRepublishMs: 300_000, progressWriteDelayMs: 0, creationIntentTtlMs: 60_000 },
       {

@@ -28,14 +28,17 @@ function world() {
   let rv = 100;
   const nextRV = (): string => String(++rv);
   const intents: Intent[] = [];
-  const purged: string[] = [];
+  /** Every view message deleted: its subject (null when remembered by sequence only) and sequence. */
+  const purged: { subject: string | null; seq: number }[] = [];
+  /** Sequences of the Pods' tombstones. */
+  const tombstoneSeqs = new Set<number>();
   const syncer = new JobSyncer(
     { syncOptions: DEFAULT_SYNC_OPTIONS, expectationsTimeoutMs: 120_000, removalRepublishMs: 300_000, progressWriteDelayMs: 0, creationIntentTtlMs: 60_000 },
     {
       writeStatus: async (job: V1Job) => ({ ...job, metadata: { ...job.metadata, resourceVersion: nextRV() } }),
       readJob: async () => assert.fail("no conflicts in this world"),
       publishIntents: async (list) => void intents.push(...list),
-      purge: async (subject) => void purged.push(subject),
+      purge: async (subject, seq) => void purged.push({ subject, seq }),
       recordEvents: () => undefined,
       now: () => now,
       random: seededRandom(7),
@@ -48,6 +51,7 @@ function world() {
   const publish = (state: JobState, p: PodView): void => {
     const rec = { ...p, resourceVersion: nextRV() };
     pods.set(p.uid, rec);
+    if (rec.gone) tombstoneSeqs.add(rv);
     state.applyPodRecord(rec, `view.${state.uid}.pod.${p.uid}`, rv);
   };
 
@@ -106,6 +110,7 @@ function world() {
   return {
     pods,
     purged,
+    tombstoneSeqs,
     sync,
     kubelet,
     jobRecord,
@@ -133,7 +138,9 @@ describe("the counter's per-Job state is bounded by what exists", () => {
       job.metadata = { ...job.metadata, uid, name: `soak-${j}` };
       const state = new JobState(uid, 0);
       state.applyJobRecord(w.jobRecord(job), `view.${uid}.job`, 1);
+      const purgedBefore = w.purged.filter((x) => w.tombstoneSeqs.has(x.seq)).length;
       for (let tick = 0; tick < 400 && !(isComplete(state) && state.quiescent()); tick++) {
+        if (!isComplete(state)) assert.equal(w.purged.filter((x) => w.tombstoneSeqs.has(x.seq)).length, purgedBefore, `${uid}: no counted Pod's tombstone leaves the view while the Job runs`);
         await w.sync(state);
         w.kubelet(state, tick);
         // Past the failure backoff of a Job whose Pods failed in a row (10 s, 20 s, ...).
@@ -151,11 +158,13 @@ describe("the counter's per-Job state is bounded by what exists", () => {
       state.applyJobRecord(w.jobRecord(job, true), `view.${uid}.job`, 2);
       const out = await w.sync(state);
       assert.equal(out.kind, "forget", `${uid} forgotten once deleted`);
-      assert.ok(w.purged.includes(`view.${uid}.job`), `${uid}: its tombstone purged from the view`);
+      assert.ok(w.purged.some((x) => x.subject === `view.${uid}.job`), `${uid}: its tombstone purged from the view`);
     }
     assert.ok(podsSeen >= 1000, `${podsSeen} Pods went through their life`);
     assert.ok([...w.pods.values()].some((p) => p.phase === "Failed"), "failed Pods (and their replacements) among them");
-    assert.equal(w.purged.filter((s) => s.includes(".pod.")).length, podsSeen, "every Pod's records purged from the view once settled");
+    const purgedTombstones = w.purged.map((x) => x.seq).filter((seq) => w.tombstoneSeqs.has(seq));
+    assert.deepEqual(new Set(purgedTombstones), w.tombstoneSeqs, "every Pod's tombstone deleted from the view once its Job finished");
+    assert.equal(purgedTombstones.length, w.tombstoneSeqs.size, "each deleted once");
   });
 
   test("a Job deleted while its Pods run: the Pods are released, and once gone the Job is forgotten", async () => {
