@@ -10,7 +10,7 @@ import type { Logger } from "../../shared/observability/logger.js";
 import type { KubeClients } from "../../shared/kube/client.js";
 import { createServiceBudget } from "../../shared/kube/budget/service-budget.js";
 import { EventSpamFilter } from "../../shared/kube/event-spam-filter.js";
-import { apiErrorInfo } from "../../shared/kube/errors.js";
+import { apiErrorInfo, orNullIfNotFound } from "../../shared/kube/errors.js";
 import type { CounterMetrics } from "../../shared/observability/metrics.js";
 import { DeadLetters, IntentPublisher, followView, deleteViewRecord, onReconnect, type ViewEntry, type ViewFollower } from "../../shared/nats/index.js";
 import { NO_OWNER_TOKEN, VIEW_SUBJECT_PREFIX } from "../../shared/constants.js";
@@ -151,6 +151,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
           if (!canActNow()) throw new LeaseLostError("the partition lease was lost while the status write waited for the API budget");
         }),
       readJob: (namespace, name) => timed("get", "jobs", () => kube.batch.readNamespacedJobStatus({ name, namespace }), 2),
+      readPod: (namespace, name) => timed("get", "pods", () => orNullIfNotFound(kube.core.readNamespacedPod({ name, namespace })), 2),
       publishIntents: (list) => intents.publishAll(list),
       purge: (subject, seq) => {
         return deleteViewRecord(deps.nc, seq).catch((err: unknown) => {
@@ -251,6 +252,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     }
     const inFlightBefore = state.creationsInFlight.size;
     const change = r.kind === "job" ? state.applyJobRecord(r, e.subject, e.seq) : state.applyPodRecord(r, e.subject, e.seq);
+    if (r.kind === "pod" && change !== "none") state.notePodRecordSource(r.uid, !p.caughtUp);
     if (state.creationsInFlight.size < inFlightBefore) creationSeen(inFlightBefore - state.creationsInFlight.size, state);
     if (logger.isLevelEnabled("trace")) logger.trace({ partition: p.id, seq: e.seq, subject: e.subject, rv: r.resourceVersion, change, gone: r.gone }, "view record");
     if (change === "none" || !isPartitionReady(p)) return;

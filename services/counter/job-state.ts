@@ -36,6 +36,12 @@ export class JobState {
    * in the view until the Job is finished or gone (see JobSyncer.purgeSettled), then are deleted.
    */
   settledTombstoneSeqs: number[] = [];
+  /**
+   * Pods whose newest record came from the replay that rebuilt the partition and shows them
+   * finished with the finalizer: to be checked against the API server before they are listed
+   * (logic/replay-check.ts). A live record of the Pod clears its entry.
+   */
+  readonly replayedUnchecked = new Set<string>();
   readonly removalsInFlight = new Map<string, number>();
   readonly creationsInFlight = new Map<string, { index: number | null; atMs: number }>();
   readonly deletionsInFlight = new Map<string, number>();
@@ -177,6 +183,22 @@ export class JobState {
     return soonest === null ? null : Math.max(0, soonest) + 1;
   }
 
+  /** Replaces a Pod's record by what the API server showed (logic/replay-check.ts: gone, or the finalizer off). */
+  correctPodRecord(uid: string, record: PodView): void {
+    const entry = this.pods.get(uid);
+    if (!entry) return;
+    this.unfinishedPods += (isUnfinished(record) ? 1 : 0) - (isUnfinished(entry.record) ? 1 : 0);
+    entry.record = record;
+    if (record.gone || !record.hasFinalizer) this.removalsInFlight.delete(uid);
+  }
+
+  /** Notes where the Pod's newest record came from: the rebuild replay, or the live view. */
+  notePodRecordSource(uid: string, fromReplay: boolean): void {
+    const entry = this.pods.get(uid);
+    if (fromReplay && entry && needsReplayCheck(entry.record)) this.replayedUnchecked.add(uid);
+    else this.replayedUnchecked.delete(uid);
+  }
+
   /** UIDs in the ledger's uncounted lists. */
   uncountedUIDs(): Set<string> {
     const u = this.ledger?.status?.uncountedTerminatedPods;
@@ -186,6 +208,11 @@ export class JobState {
   podViews(): PodView[] {
     return [...this.pods.values()].map((p) => p.record);
   }
+}
+
+/** A record that could get its Pod listed: finished, holding the finalizer, not gone. */
+function needsReplayCheck(r: PodView): boolean {
+  return !r.gone && r.hasFinalizer && (r.phase === "Succeeded" || r.phase === "Failed" || r.deletionTimestamp !== null);
 }
 
 function isUnfinished(r: PodView): boolean {

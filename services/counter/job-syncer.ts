@@ -4,16 +4,16 @@
  * the status write that lists them succeeded; a failed or conflicting write publishes nothing and
  * the Job is planned again from a fresh read.
  */
-import type { V1Job } from "@kubernetes/client-node";
+import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "../../shared/observability/logger.js";
 import type { Intent } from "../../shared/intents/intents.js";
 import type { LeaseToken } from "../../shared/ownership/records.js";
 import { INTENT_VERSION } from "../../shared/intents/intents.js";
 import { apiErrorInfo } from "../../shared/kube/errors.js";
 import type { CounterMetrics } from "../../shared/observability/metrics.js";
-import { earliest, onlyProgressChanged, onRoundPlanned, planJobSync, slowStartAllowance, unsupportedFieldsEvent, unsupportedJobFields } from "./logic/index.js";
+import { checkReplayedPod, earliest, onlyProgressChanged, onRoundPlanned, planJobSync, slowStartAllowance, unsupportedFieldsEvent, unsupportedJobFields } from "./logic/index.js";
 import type { PlannedEvent, SyncOptions, SyncPlan } from "./logic/types.js";
-import type { JobState } from "./job-state.js";
+import type { JobState, PodEntry } from "./job-state.js";
 import { isJobFinished } from "./logic/conditions.js";
 import { countingHoldMs, newlyListed, uncountedUIDs } from "./logic/counting-hold.js";
 
@@ -26,6 +26,8 @@ export interface JobSyncerDeps {
   /** Writes the status; `canAct` is asked again right before the request leaves (LeaseLostError if not). */
   writeStatus(job: V1Job, canAct: () => boolean): Promise<V1Job>;
   readJob(namespace: string, name: string): Promise<V1Job>;
+  /** The Pod as the API server has it, null when not found (logic/replay-check.ts). */
+  readPod(namespace: string, name: string): Promise<V1Pod | null>;
   publishIntents(intents: Intent[]): Promise<void>;
   /** Deletes the view message `seq` (`subject` for logs: null for a tombstone remembered by sequence only). */
   purge(subject: string | null, seq: number): Promise<void>;
@@ -87,6 +89,8 @@ export class JobSyncer {
     if (state.gone || job === null || job.metadata?.deletionTimestamp) {
       return this.releaseWithoutCounting(state, lease, state.gone || job === null ? (state.uid === "_none" || job === null ? "orphan" : "job-deleted") : "job-deleted");
     }
+    if (!(await this.checkReplayedPods(state))) return { kind: "retry", delayMs: 1000, reason: "replayed Pods not checked (API error)" };
+    if (!lease.canAct()) return { kind: "fenced" };
     const slowStart = slowStartAllowance(state.slowStart, now, state.creationsInFlight.size, this.opts.syncOptions.maxPodCreationsPerSync);
     state.slowStart = slowStart.next;
     const plan = planJobSync({
@@ -325,6 +329,46 @@ export class JobSyncer {
   }
 
   /**
+   * Replayed records that would get their Pod listed are checked against the API server first
+   * (logic/replay-check.ts); false when a read failed (the sync is retried, nothing listed).
+   */
+  private async checkReplayedPods(state: JobState): Promise<boolean> {
+    if (state.replayedUnchecked.size === 0) return true;
+    const listed = state.uncountedUIDs();
+    const toCheck: PodEntry[] = [];
+    for (const uid of [...state.replayedUnchecked]) {
+      const entry = state.pods.get(uid);
+      if (entry && !listed.has(uid)) toCheck.push(entry);
+      else state.replayedUnchecked.delete(uid);
+    }
+    let ok = true;
+    for (let i = 0; i < toCheck.length; i += REPLAY_CHECK_CONCURRENCY) {
+      await Promise.all(
+        toCheck.slice(i, i + REPLAY_CHECK_CONCURRENCY).map(async (entry) => {
+          const { record } = entry;
+          let live: V1Pod | null;
+          try {
+            live = await this.deps.readPod(record.namespace, record.name);
+          } catch (err) {
+            ok = false;
+            this.deps.logger.warn({ job: state.key, partition: state.partition, pod: record.name, err: apiErrorInfo(err).message }, "could not check a replayed Pod record against the API server; retrying");
+            return;
+          }
+          // A live record arrived meanwhile: it is newer than the replayed one, nothing to correct.
+          if (state.pods.get(record.uid) !== entry || !state.replayedUnchecked.has(record.uid)) return;
+          const check = checkReplayedPod(record, live);
+          state.replayedUnchecked.delete(record.uid);
+          this.deps.metrics.replayedPodsChecked.inc({ outcome: check.outcome });
+          if (check.outcome === "confirmed") return;
+          this.deps.logger.warn({ job: state.key, partition: state.partition, pod: record.name, outcome: check.outcome }, "a replayed Pod record was older than the Pod: not listing it (counted or released before)");
+          state.correctPodRecord(record.uid, check.record);
+        }),
+      );
+    }
+    return ok;
+  }
+
+  /**
    * Job deleted (or being deleted), or a Pod without a living controller: the finalizer comes off
    * every Pod without counting it (in-tree: the orphan queue). Nothing is written to the Job.
    */
@@ -399,6 +443,9 @@ export class JobSyncer {
     await Promise.all(purges);
   }
 }
+
+/** API reads at once when checking replayed Pod records. */
+const REPLAY_CHECK_CONCURRENCY = 16;
 
 /** A failed canAdopt recheck (the API away) is tried again after this long. */
 const ADOPTION_RECHECK_RETRY_MS = 1000;

@@ -57,6 +57,12 @@ export function createCounterMetrics(registry: Registry) {
     apiBudgetQps: new Gauge({ name: "jobtally_api_budget_qps", help: "API requests per second this process may use now (its share of a shared budget, or its own)", registers: [registry] }),
     statusWrites: new Counter({ name: "jobtally_job_status_writes_total", help: "Job status writes, by outcome", labelNames: ["outcome"], registers: [registry] }),
     intentsPublished: new Counter({ name: "jobtally_intents_published_total", help: "Intents published to the work queue", labelNames: ["kind"], registers: [registry] }),
+    replayedPodsChecked: new Counter({
+      name: "jobtally_replayed_pods_checked_total",
+      help: "Finished Pods a partition rebuild replayed with the finalizer, checked against the API server before listing: confirmed, or older than the Pod (gone, finalizer off) and not counted again",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
 
     viewRecordsConsumed: new Counter({ name: "jobtally_view_records_consumed_total", help: "View records consumed, by kind", labelNames: ["kind"], registers: [registry] }),
     deadLetters: new Counter({ name: "jobtally_dead_letters_total", help: "Records sent to the dead-letter stream", labelNames: ["source"], registers: [registry] }),

@@ -96,6 +96,7 @@ class Pipeline {
       {
         writeStatus: async (j: V1Job) => ({ ...j, metadata: { ...j.metadata, resourceVersion: String(++this.rv) } }),
         readJob: async () => this.fresh(),
+        readPod: async () => assert.fail("no replayed Pod record to check"),
         publishIntents: async (list) => void this.intents.push(...list),
         purge: async () => undefined,
         recordEvents: () => undefined,
@@ -331,6 +332,7 @@ describe("JobSyncer: adoption intents, the canAdopt recheck, expectations", () =
       {
         writeStatus: async (j: V1Job) => ({ ...j, metadata: { ...j.metadata, resourceVersion: String(Math.floor(Math.random() * 1e6) + 10) } }),
         readJob: async (ns, name) => (reads.push(`${ns}/${name}`), fresh()),
+        readPod: async () => assert.fail("no replayed Pod record to check"),
         publishIntents: async (list) => void intents.push(...list),
         purge: async () => undefined,
         recordEvents: () => undefined,

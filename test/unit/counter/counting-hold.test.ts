@@ -63,6 +63,7 @@ function harness(periodMs: number, indexed = false) {
         return { ...job, metadata: { ...job.metadata, resourceVersion: String(writes.length + 1) } };
       },
       readJob: async () => assert.fail("no conflicts here"),
+      readPod: async () => assert.fail("no replayed Pod record to check"),
       publishIntents: async (list) => void intents.push(...list),
       purge: async (subject) => void purged.push(subject),
       recordEvents: () => undefined,

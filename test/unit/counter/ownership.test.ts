@@ -123,6 +123,7 @@ describe("JobSyncer: releasing departed Pods under faults", () => {
       {
         writeStatus: async (j: V1Job) => ({ ...j, metadata: { ...j.metadata, resourceVersion: String(Math.random()).slice(2, 8) } }),
         readJob: async () => assert.fail("no conflicts here"),
+        readPod: async () => assert.fail("no replayed Pod record to check"),
         publishIntents: async (list) => void intents.push(...list),
         purge: async (subject) => void purged.push(subject),
         recordEvents: () => undefined,

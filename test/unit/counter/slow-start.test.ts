@@ -116,6 +116,7 @@ function harness(job: V1Job) {
         return { ...j, metadata: { ...j.metadata, resourceVersion: String(writes.length + 1) } };
       },
       readJob: async () => assert.fail("no conflicts here"),
+      readPod: async () => assert.fail("no replayed Pod record to check"),
       publishIntents: async (list) => void intents.push(...list),
       purge: async () => undefined,
       recordEvents: () => undefined,

@@ -37,6 +37,7 @@ function world() {
     {
       writeStatus: async (job: V1Job) => ({ ...job, metadata: { ...job.metadata, resourceVersion: nextRV() } }),
       readJob: async () => assert.fail("no conflicts in this world"),
+      readPod: async () => assert.fail("no replayed Pod record to check"),
       publishIntents: async (list) => void intents.push(...list),
       purge: async (subject, seq) => void purged.push({ subject, seq }),
       recordEvents: () => undefined,

@@ -64,6 +64,7 @@ describe("JobSyncer reports unsupported fields once per generation", () => {
       {
         writeStatus: async (j: V1Job) => ({ ...j, metadata: { ...j.metadata, resourceVersion: String(Math.floor(Math.random() * 1e6) + 10) } }),
         readJob: async () => assert.fail("no conflicts here"),
+        readPod: async () => assert.fail("no replayed Pod record to check"),
         publishIntents: async () => undefined,
         purge: async () => undefined,
         recordEvents: (_job, list) => void events.push(...list),

@@ -88,6 +88,7 @@ async function outcomeFor(pod: V1Pod, inCache: V1Job | null): Promise<Outcome> {
     {
       writeStatus: async (j: V1Job) => ({ ...j, metadata: { ...j.metadata, resourceVersion: "99" } }),
       readJob: async () => assert.fail("no conflicts here"),
+      readPod: async () => assert.fail("no replayed Pod record to check"),
       publishIntents: async (list) => void intents.push(...list),
       purge: async () => undefined,
       recordEvents: () => undefined,

@@ -1,0 +1,129 @@
+/**
+ * A partition rebuilt from a replay of the view that went back (records lost with a killed NATS
+ * server, a diverged nats-server 2.9 replica) may show a Pod counted long ago as finished and
+ * still holding the finalizer. Fault injected: such a replayed record, the Pod gone (or without
+ * the finalizer) in the API server. The counter must check before listing, and not count it again.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { V1Job, V1JobStatus, V1Pod } from "@kubernetes/client-node";
+import { Registry } from "prom-client";
+import { checkReplayedPod, DEFAULT_SYNC_OPTIONS } from "../../../services/counter/logic/index.js";
+import { JobSyncer, type SyncLease } from "../../../services/counter/job-syncer.js";
+import { JobState } from "../../../services/counter/job-state.js";
+import { createCounterMetrics } from "../../../shared/observability/metrics.js";
+import { silentLogger } from "../../../shared/observability/logger.js";
+import { jobToWire } from "../../../shared/kube/serialization.js";
+import { JOB_TRACKING_FINALIZER } from "../../../shared/constants.js";
+import type { Intent } from "../../../shared/intents/intents.js";
+import { T0, makeJob, pod } from "./fixtures.js";
+
+const livePod = (uid: string, finalizer = true): V1Pod => ({ metadata: { name: `pod-${uid}`, namespace: "ns", uid, finalizers: finalizer ? [JOB_TRACKING_FINALIZER] : [] } });
+
+describe("checkReplayedPod", () => {
+  const replayed = pod("u1", { phase: "Succeeded", finishedAtMs: T0 });
+  const cases: { name: string; live: V1Pod | null; want: string; gone?: boolean; finalizer?: boolean }[] = [
+    { name: "the Pod exists and holds the finalizer: the record stands", live: livePod("u1"), want: "confirmed" },
+    { name: "the Pod is gone (its finalizer came off, it was counted or released): gone, not listed", live: null, want: "gone", gone: true, finalizer: false },
+    { name: "another Pod under the name (a new UID): the replayed one is gone", live: livePod("u9"), want: "gone", gone: true, finalizer: false },
+    { name: "the Pod lost the finalizer: not listed on the replayed record's word", live: livePod("u1", false), want: "finalizer-off", gone: false, finalizer: false },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const check = checkReplayedPod(replayed, c.live);
+      assert.equal(check.outcome, c.want);
+      if (check.outcome !== "confirmed") {
+        assert.equal(check.record.gone, c.gone);
+        assert.equal(check.record.hasFinalizer, c.finalizer);
+        assert.equal(check.record.phase, "Succeeded", "what the Pod did is kept");
+      }
+    });
+  }
+});
+
+function harness(pods: Map<string, V1Pod | Error>) {
+  const writes: V1JobStatus[] = [];
+  const intents: Intent[] = [];
+  const reads: string[] = [];
+  const metrics = createCounterMetrics(new Registry());
+  const syncer = new JobSyncer(
+    { syncOptions: DEFAULT_SYNC_OPTIONS, expectationsTimeoutMs: 120_000, removalRepublishMs: 300_000, progressWriteDelayMs: 0, creationIntentTtlMs: 60_000 },
+    {
+      writeStatus: async (job: V1Job) => {
+        writes.push(structuredClone(job.status ?? {}));
+        return { ...job, metadata: { ...job.metadata, resourceVersion: String(writes.length + 10) } };
+      },
+      readJob: async () => assert.fail("no conflicts here"),
+      readPod: async (_ns, name) => {
+        reads.push(name);
+        const p = pods.get(name);
+        if (p instanceof Error) throw p;
+        return p ?? null;
+      },
+      publishIntents: async (list) => void intents.push(...list),
+      purge: async () => undefined,
+      recordEvents: () => undefined,
+      now: () => T0 + 5_000,
+      random: () => 0.5,
+      logger: silentLogger(),
+      metrics,
+    },
+  );
+  // Two of three completions counted already: the Job's status says so.
+  const job = makeJob({ completions: 3, parallelism: 1, status: { succeeded: 2, active: 0 } });
+  const state = new JobState("job-uid", 0);
+  state.applyJobRecord({ v: 1, kind: "job", uid: "job-uid", name: "pi", namespace: "ns", resourceVersion: "5", gone: false, job: jobToWire(job) }, "s", 1);
+  return { syncer, state, writes, intents, reads, metrics };
+}
+
+const LEASE: SyncLease = { token: { epoch: 3, holder: "counter-b" }, canAct: () => true };
+const listedOf = (s: V1JobStatus | undefined): string[] => [...(s?.uncountedTerminatedPods?.succeeded ?? []), ...(s?.uncountedTerminatedPods?.failed ?? [])];
+
+/** A record replayed while the partition was rebuilt. */
+function replay(state: JobState, uid: string, seq: number): void {
+  state.applyPodRecord(pod(uid, { phase: "Succeeded", finishedAtMs: T0 }), `view.pod.${uid}`, seq);
+  state.notePodRecordSource(uid, true);
+}
+
+describe("JobSyncer checks replayed finished Pods before listing them", () => {
+  it("a replayed Pod that is gone in the API server (counted before the view went back) is not listed, nor counted again", async () => {
+    const h = harness(new Map());
+    replay(h.state, "u1", 2);
+    await h.syncer.sync(h.state, 0, LEASE);
+    assert.deepEqual(h.reads, ["pod-u1"], "checked against the API server");
+    assert.ok(h.writes.every((w) => !listedOf(w).includes("u1") && (w.succeeded ?? 0) === 2), `u1 neither listed nor counted: ${JSON.stringify(h.writes)}`);
+    assert.ok(!h.intents.some((i) => i.kind === "removeFinalizer" && i.podUID === "u1"), "no finalizer removal for it either");
+    assert.equal(h.state.replayedUnchecked.size, 0);
+    await h.syncer.sync(h.state, 0, LEASE);
+    assert.deepEqual(h.reads, ["pod-u1"], "checked once");
+  });
+
+  it("a replayed Pod the API server still shows with the finalizer is listed as usual", async () => {
+    const h = harness(new Map([["pod-u3", livePod("u3")]]));
+    replay(h.state, "u3", 2);
+    await h.syncer.sync(h.state, 0, LEASE);
+    assert.deepEqual(listedOf(h.writes[0]), ["u3"]);
+  });
+
+  it("the check fails (API error): nothing is written or published, the sync is retried", async () => {
+    const h = harness(new Map([["pod-u3", new Error("503 ServiceUnavailable")]]));
+    replay(h.state, "u3", 2);
+    const out = await h.syncer.sync(h.state, 0, LEASE);
+    assert.equal(out.kind, "retry");
+    assert.deepEqual(h.writes, []);
+    assert.deepEqual(h.intents, []);
+    assert.ok(h.state.replayedUnchecked.has("u3"), "still to check");
+  });
+
+  it("a live record of the Pod (newer than the replay) needs no check; neither does a Pod already listed", async () => {
+    const h = harness(new Map());
+    replay(h.state, "u4", 2);
+    h.state.applyPodRecord({ ...pod("u4", { phase: "Succeeded", finishedAtMs: T0 }), resourceVersion: "9" }, "view.pod.u4", 3);
+    h.state.notePodRecordSource("u4", false);
+    const listedJob = makeJob({ completions: 3, parallelism: 1, status: { succeeded: 1, uncountedTerminatedPods: { succeeded: ["u5"] } } });
+    h.state.applyJobRecord({ v: 1, kind: "job", uid: "job-uid", name: "pi", namespace: "ns", resourceVersion: "6", gone: false, job: jobToWire(listedJob) }, "s", 4);
+    replay(h.state, "u5", 5);
+    await h.syncer.sync(h.state, 0, LEASE);
+    assert.deepEqual(h.reads, [], "no API read");
+  });
+});
