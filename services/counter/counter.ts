@@ -273,6 +273,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     updatePartitionGauges();
     logger.info({ partition: p.id, epoch: p.lease.epoch, jobs: p.jobs.size }, "partition ready: view replayed and synced");
     enqueuePartition(p);
+    if (!p.creationsHeld) return;
     void waitForCreationQueueToDrain(deps.nc, p.id, { maxWaitMs: Math.floor(config.expectationsTimeoutMs / 2), signal }).then((queued) => {
       if (partitions.get(p.id) !== p || p.closing) return;
       p.creationsHeld = false;
@@ -322,7 +323,13 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
   }
 
   /** Starts rebuilding a partition just taken: replay its slice of the view, then follow it. */
-  function openPartition(id: number, lease: LeaseToken, carriedCreations = new Map<string, JobState["creationsInFlight"]>()): void {
+  /**
+   * `carried`: what this counter already knows of the partition under the same lease (rebuilt after
+   * NATS came back): its creations in flight, and whether the earlier owners' creation intents
+   * have drained already. Under an unchanged lease no other owner can have queued one since, so the
+   * hold is not taken again (waiting for the queue to drain would wait on this owner's own intents).
+   */
+  function openPartition(id: number, lease: LeaseToken, carried: { creations: Map<string, JobState["creationsInFlight"]>; earlierIntentsDrained: boolean } = { creations: new Map(), earlierIntentsDrained: false }): void {
     const old = partitions.get(id);
     if (old) closePartition(old);
     const p: PartitionState = {
@@ -334,10 +341,10 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
       synced: false,
       markerAtMs: 0,
       stale: false,
-      creationsHeld: true,
+      creationsHeld: !carried.earlierIntentsDrained,
       closing: false,
       running: new Set(),
-      carriedCreations,
+      carriedCreations: carried.creations,
       follower: undefined as unknown as ViewFollower,
     };
     partitions.set(id, p);
@@ -530,7 +537,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
       // The creations this counter asked for under this lease are still on their way: the view is
       // rebuilt, but these expectations are its own knowledge, and dropping them would create
       // again the Pods that are created but not in the view yet.
-      if (canAct(p.id, p.lease.epoch)) openPartition(p.id, p.lease, creationsInFlightOf(p));
+      if (canAct(p.id, p.lease.epoch)) openPartition(p.id, p.lease, { creations: creationsInFlightOf(p), earlierIntentsDrained: !p.creationsHeld });
     }
   }, logger);
 

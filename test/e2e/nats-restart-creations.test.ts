@@ -1,0 +1,66 @@
+/**
+ * A nats-server killed and restarted while the counter's own creation intents wait in the queue
+ * (the finalizer-remover paused). The counter rebuilds its partitions from a fresh replay under
+ * the same leases, carrying its creations in flight. It must not create those Pods again, and it
+ * must not hold its creations until its own queued intents drain either: only an earlier owner's
+ * intents are unknown to it, and under an unchanged lease there is none (that wait stalled Jobs
+ * for up to a minute after a NATS restart: chaos seeds 3157788191, 19741902). Without the fix the
+ * rebuilt partition logs that it waited for "an earlier owner's" intents: its own.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { startPipeline } from "../support/pipeline.js";
+import { waitFor } from "../support/processes.js";
+import { readyz, tapIntents } from "../support/intent-tap.js";
+import { freeLoopbackPort } from "../../shared/process/child.js";
+import { assertCountsMatchKubelet, conditionOf } from "./support-assert.js";
+
+const PARTITIONS = 4;
+const DRAINED = /creation intents of an earlier owner drained/g;
+/**
+ * Leases that outlive the restart: a lease that expired meanwhile is taken anew under a new epoch,
+ * and then the hold is right (the remover refuses the old epoch's intents; they must drain first).
+ */
+const LONG_LEASES = ["--lease-duration", "20s", "--lease-renew-deadline", "15s"];
+
+describe("creations across a NATS restart", { timeout: 240_000 }, () => {
+  test("the counter's own creations queued when NATS restarts: none made twice, and creations are not held for them", async () => {
+    const counterPort = await freeLoopbackPort();
+    const p = await startPipeline({ partitions: PARTITIONS, failProbability: 0, podGcDelayMs: 0, durationMs: 300, keepAllLogs: true, flags: { counter: ["--http-port", String(counterPort), ...LONG_LEASES] } });
+    const remover = p.services["finalizer-remover"];
+    const counter = p.services.counter;
+    const tap = await tapIntents(p.natsUrls);
+    try {
+      await waitFor(async () => ((await readyz(counterPort)) === 200 ? true : undefined), { timeoutMs: 60_000, what: "the counter to be ready" });
+      remover.proc.kill("SIGSTOP");
+      const completions = 30;
+      const job = await p.createJob({ name: "queued-creations", completions, parallelism: 10 });
+      const creations = (): number => tap.seen.filter((s) => s.intent.kind === "createPod" && s.intent.jobUID === job.metadata?.uid).length;
+      await waitFor(async () => (creations() >= 10 ? true : undefined), { timeoutMs: 30_000, what: "the first 10 creations to be queued" });
+      const drainedBefore = (counter.allLogs().match(DRAINED) ?? []).length;
+      const rebuildsBefore = (counter.allLogs().match(/NATS came back/g) ?? []).length;
+
+      await p.nats.kill("SIGKILL");
+      await new Promise((r) => setTimeout(r, 1000));
+      await p.nats.restart();
+      await waitFor(async () => ((counter.allLogs().match(/NATS came back/g) ?? []).length > rebuildsBefore ? true : undefined), { timeoutMs: 30_000, what: "the counter to rebuild its partitions" });
+      await waitFor(async () => ((await readyz(counterPort)) === 200 ? true : undefined), { timeoutMs: 60_000, what: "the counter to be ready again" });
+      // Its partitions are rebuilt while the intents still wait (the remover is paused).
+      await new Promise((r) => setTimeout(r, 2000));
+      remover.proc.kill("SIGCONT");
+
+      const done = await p.waitForJobFinished("queued-creations", 120_000);
+      assert.equal(conditionOf(done, "Complete")?.status, "True");
+      await assertCountsMatchKubelet(p, done);
+      const ran = (await p.kubeletRecord()).pods.filter((pod) => pod.jobUID === job.metadata?.uid).length;
+      assert.equal(ran, completions, `the kubelet ran ${ran} Pods for ${completions} completions`);
+      assert.doesNotMatch(counter.allLogs(), /partition lease not renewed in time/, "the leases outlived the restart (the case under test)");
+      const drainedAfter = (counter.allLogs().match(DRAINED) ?? []).length;
+      assert.equal(drainedAfter, drainedBefore, "no partition waited for its owner's own creation intents to drain after the rebuild");
+    } finally {
+      remover.proc.kill("SIGCONT");
+      await tap.close();
+      await p.stop();
+    }
+  });
+});
