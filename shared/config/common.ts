@@ -30,7 +30,7 @@ function streamLimitOptionsSpec() {
     viewMaxRecords: integerOption({
       flag: "view-max-records",
       env: "JOBTALLY_VIEW_MAX_RECORDS",
-      description: "live Pods and Jobs the view stream may hold (1 KiB each, plus one sync marker per partition); when full, new Pods wait (the watcher retries), nothing is dropped",
+      description: "records the view stream may hold: live Pods and Jobs plus the tombstones of the running Jobs' Pods (kept until the Job is finished), 1 KiB each, plus one sync marker per partition; when full, new Pods wait (the watcher retries), nothing is dropped",
       default: 2_000_000,
       min: 1,
     }),

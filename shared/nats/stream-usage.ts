@@ -17,7 +17,7 @@ export const WARN_EVERY_MS = 5 * 60_000;
 
 /** What a full stream does, for the warning. */
 const AT_LIMIT: Record<string, string> = {
-  [VIEW_STREAM]: "new Pods and Jobs wait until counted Pods free room (the watcher retries); raise --view-max-records",
+  [VIEW_STREAM]: "new Pods and Jobs wait until finished Jobs free room (the watcher retries); raise --view-max-records",
   [INTENT_STREAM]: "new intents wait until the finalizer-removers drain the queue (publishers retry); raise --intent-max-msgs / --intent-max-bytes, or the removers' QPS",
   [DLQ_STREAM]: "the oldest dead letters are dropped; look at them and raise --dlq-max-msgs / --dlq-max-bytes",
 };

@@ -3,12 +3,14 @@
  * that nothing depends on an operator creating them first and several processes may race here.
  *
  * Limits, and what happens at each (nats-server 2.9 behaviour, test/unit/nats/stream-limits.test.ts):
- * - JOBTALLY_VIEW holds one record per live (or not yet counted) Pod and per managed Job, plus one
- *   sync marker per partition; settled tombstones are deleted. Dropping a record would lose a
+ * - JOBTALLY_VIEW holds one record per live Pod and per managed Job, the tombstones of the Pods
+ *   of running Jobs (a counted Pod's tombstone stays until its Job is finished: deleting it would
+ *   free the key for a lagging writer's older state, see services/counter/job-syncer.ts), plus one
+ *   sync marker per partition. Dropping a record would lose a
  *   count, so the stream discards *new* keys when full (DiscardPolicy.New): the watcher's publish
- *   of a new Pod is refused and retried until the counters' deletions free room, while updates of
+ *   of a new Pod is refused and retried until finished Jobs' tombstones are deleted, while updates of
  *   existing keys (a Pod finishing, a tombstone) still go through, so counting never stops.
- *   Its size comes from `--view-max-records` (a budget of live Pods and Jobs) plus the partitions'
+ *   Its size comes from `--view-max-records` (a budget of live Pods, Jobs and running Jobs' tombstones) plus the partitions'
  *   sync markers, at VIEW_RECORD_BUDGET_BYTES each.
  * - JOBTALLY_INTENTS (work queue) refuses new intents when full (DiscardPolicy.New): publishers
  *   retry until removers drain it; a queued intent is never dropped.
@@ -22,6 +24,7 @@ import { AuthorizationError, nanos, PermissionViolationError, type NatsConnectio
 import { isConnectionClosed, JS_CODES, jsApiCode } from "./errors.js";
 import { backoffDelayMs, sleep } from "../backoff.js";
 import type { Logger } from "../observability/logger.js";
+import { replicatedStreamsWarning } from "./server-version.js";
 import { DLQ_STREAM, DLQ_SUBJECT_PREFIX, INTENT_STREAM, INTENT_SUBJECT_PREFIX, VIEW_STREAM, VIEW_SUBJECT_PREFIX } from "../constants.js";
 
 export interface StreamLimits {
@@ -202,6 +205,8 @@ function isPermanent(err: unknown): boolean {
  */
 export async function ensureStreams(nc: NatsConnection, opts: EnsureStreamsOptions & { signal?: AbortSignal }): Promise<void> {
   const { signal } = opts;
+  const versionWarning = replicatedStreamsWarning(nc.info?.version, opts.replicas);
+  if (versionWarning) opts.logger?.warn({ natsServerVersion: nc.info?.version, replicas: opts.replicas }, versionWarning);
   if (!signal) return ensureStreamsOnce(nc, opts);
   for (let attempt = 1; ; attempt++) {
     try {
