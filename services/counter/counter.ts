@@ -11,8 +11,9 @@ import type { KubeClients } from "../../shared/kube/client.js";
 import { createServiceBudget } from "../../shared/kube/budget/service-budget.js";
 import { EventSpamFilter } from "../../shared/kube/event-spam-filter.js";
 import { apiErrorInfo, orNullIfNotFound } from "../../shared/kube/errors.js";
+import { WatcherSessions } from "./watcher-sessions.js";
 import type { CounterMetrics } from "../../shared/observability/metrics.js";
-import { DeadLetters, IntentPublisher, followView, deleteViewRecord, onReconnect, type ViewEntry, type ViewFollower } from "../../shared/nats/index.js";
+import { DeadLetters, IntentPublisher, followView, deleteViewRecord, onDisconnect, onReconnect, type ViewEntry, type ViewFollower } from "../../shared/nats/index.js";
 import { NO_OWNER_TOKEN, VIEW_SUBJECT_PREFIX } from "../../shared/constants.js";
 import { ConfigError, type ConfigOf } from "../../shared/config/options.js";
 import { parsePartitionSet } from "../../shared/partition.js";
@@ -114,9 +115,9 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
   );
   const api = serviceBudget.budget;
   const partitions = new Map<number, PartitionState>();
-  /** Sync markers must come from a watcher epoch above this (raised when NATS came back). */
-  let minMarkerEpoch = 0;
-  let maxMarkerEpochSeen = 0;
+  /** Which watcher sessions' markers count (after NATS came back: only sessions begun since). */
+  const watcherSessions = new WatcherSessions();
+  onDisconnect(deps.nc, () => watcherSessions.connectionLost());
   const attempts = new Map<string, number>();
 
   const timed = async <T>(verb: string, resource: string, fn: () => Promise<T>, priority = 0, stillWanted?: () => void): Promise<T> => {
@@ -232,8 +233,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     const r = e.record;
     metrics.viewRecordsConsumed.inc({ kind: r.kind });
     if (r.kind === "sync") {
-      maxMarkerEpochSeen = Math.max(maxMarkerEpochSeen, r.epoch);
-      if (r.epoch <= minMarkerEpoch) return;
+      if (!watcherSessions.accept(r)) return;
       p.markerAtMs = Math.max(p.markerAtMs, r.syncedAtMs);
       if (!p.synced) {
         p.synced = true;
@@ -252,7 +252,6 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     }
     const inFlightBefore = state.creationsInFlight.size;
     const change = r.kind === "job" ? state.applyJobRecord(r, e.subject, e.seq) : state.applyPodRecord(r, e.subject, e.seq);
-    if (r.kind === "pod" && change !== "none") state.notePodRecordSource(r.uid, !p.caughtUp);
     if (state.creationsInFlight.size < inFlightBefore) creationSeen(inFlightBefore - state.creationsInFlight.size, state);
     if (logger.isLevelEnabled("trace")) logger.trace({ partition: p.id, seq: e.seq, subject: e.subject, rv: r.resourceVersion, change, gone: r.gone }, "view record");
     if (change === "none" || !isPartitionReady(p)) return;
@@ -526,12 +525,12 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
   // After NATS comes back, what the counter derived from the stream may be ahead of the stream (a
   // killed single-node server can lose acknowledged writes and reuse their sequence numbers):
   // rebuild every owned partition from a fresh replay, and act again only on a sync marker of a
-  // newer watcher epoch, written after the watcher itself re-read the view and relisted. The
+  // watcher session begun since (watcher-sessions.ts), which re-read the view and relisted. The
   // leases stay: a lease that could not be renewed meanwhile is lost through its own deadline.
   onReconnect(deps.nc, () => {
     if (signal.aborted) return;
-    logger.warn({ minMarkerEpoch: maxMarkerEpochSeen }, "NATS came back: rebuilding the owned partitions from a fresh replay of the view");
-    minMarkerEpoch = maxMarkerEpochSeen;
+    const distrusted = watcherSessions.writesMayHaveBeenLost();
+    logger.warn({ watcherSessionsDistrusted: distrusted }, "NATS came back: rebuilding the owned partitions from a fresh replay of the view; acting again on a marker of a watcher session begun since");
     for (const p of [...partitions.values()]) {
       closePartition(p);
       // The creations this counter asked for under this lease are still on their way: the view is

@@ -37,11 +37,11 @@ export class JobState {
    */
   settledTombstoneSeqs: number[] = [];
   /**
-   * Pods whose newest record came from the replay that rebuilt the partition and shows them
-   * finished with the finalizer: to be checked against the API server before they are listed
-   * (logic/replay-check.ts). A live record of the Pod clears its entry.
+   * Pods first seen already finished and holding the finalizer, not yet confirmed by the API server
+   * (logic/first-seen-finished.ts): checked before they are listed. Stays while later records
+   * still show them so (a lagging writer may replay several old states).
    */
-  readonly replayedUnchecked = new Set<string>();
+  readonly unconfirmedFinished = new Set<string>();
   readonly removalsInFlight = new Map<string, number>();
   readonly creationsInFlight = new Map<string, { index: number | null; atMs: number }>();
   readonly deletionsInFlight = new Map<string, number>();
@@ -118,6 +118,8 @@ export class JobState {
     if (prev && !isNewerResourceVersion(rec.resourceVersion, prev.record.resourceVersion) && !(rec.gone && !prev.record.gone)) return "none";
     this.unfinishedPods += (isUnfinished(rec) ? 1 : 0) - (prev && isUnfinished(prev.record) ? 1 : 0);
     this.pods.set(rec.uid, { record: rec, subject, seq });
+    if ((!prev || this.unconfirmedFinished.has(rec.uid)) && needsFirstSeenCheck(rec)) this.unconfirmedFinished.add(rec.uid);
+    else this.unconfirmedFinished.delete(rec.uid);
     this.creationsInFlight.delete(rec.name);
     if (rec.gone || rec.deletionTimestamp !== null) this.deletionsInFlight.delete(rec.uid);
     if (rec.gone || !rec.hasFinalizer) this.removalsInFlight.delete(rec.uid);
@@ -183,20 +185,13 @@ export class JobState {
     return soonest === null ? null : Math.max(0, soonest) + 1;
   }
 
-  /** Replaces a Pod's record by what the API server showed (logic/replay-check.ts: gone, or the finalizer off). */
+  /** Replaces a Pod's record by what the API server showed (logic/first-seen-finished.ts: gone, or the finalizer off). */
   correctPodRecord(uid: string, record: PodView): void {
     const entry = this.pods.get(uid);
     if (!entry) return;
     this.unfinishedPods += (isUnfinished(record) ? 1 : 0) - (isUnfinished(entry.record) ? 1 : 0);
     entry.record = record;
     if (record.gone || !record.hasFinalizer) this.removalsInFlight.delete(uid);
-  }
-
-  /** Notes where the Pod's newest record came from: the rebuild replay, or the live view. */
-  notePodRecordSource(uid: string, fromReplay: boolean): void {
-    const entry = this.pods.get(uid);
-    if (fromReplay && entry && needsReplayCheck(entry.record)) this.replayedUnchecked.add(uid);
-    else this.replayedUnchecked.delete(uid);
   }
 
   /** UIDs in the ledger's uncounted lists. */
@@ -211,7 +206,7 @@ export class JobState {
 }
 
 /** A record that could get its Pod listed: finished, holding the finalizer, not gone. */
-function needsReplayCheck(r: PodView): boolean {
+function needsFirstSeenCheck(r: PodView): boolean {
   return !r.gone && r.hasFinalizer && (r.phase === "Succeeded" || r.phase === "Failed" || r.deletionTimestamp !== null);
 }
 

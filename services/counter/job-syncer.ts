@@ -11,7 +11,7 @@ import type { LeaseToken } from "../../shared/ownership/records.js";
 import { INTENT_VERSION } from "../../shared/intents/intents.js";
 import { apiErrorInfo } from "../../shared/kube/errors.js";
 import type { CounterMetrics } from "../../shared/observability/metrics.js";
-import { checkReplayedPod, earliest, onlyProgressChanged, onRoundPlanned, planJobSync, slowStartAllowance, unsupportedFieldsEvent, unsupportedJobFields } from "./logic/index.js";
+import { checkFirstSeenFinished, earliest, onlyProgressChanged, onRoundPlanned, planJobSync, slowStartAllowance, unsupportedFieldsEvent, unsupportedJobFields } from "./logic/index.js";
 import type { PlannedEvent, SyncOptions, SyncPlan } from "./logic/types.js";
 import type { JobState, PodEntry } from "./job-state.js";
 import { isJobFinished } from "./logic/conditions.js";
@@ -26,7 +26,7 @@ export interface JobSyncerDeps {
   /** Writes the status; `canAct` is asked again right before the request leaves (LeaseLostError if not). */
   writeStatus(job: V1Job, canAct: () => boolean): Promise<V1Job>;
   readJob(namespace: string, name: string): Promise<V1Job>;
-  /** The Pod as the API server has it, null when not found (logic/replay-check.ts). */
+  /** The Pod as the API server has it, null when not found (logic/first-seen-finished.ts). */
   readPod(namespace: string, name: string): Promise<V1Pod | null>;
   publishIntents(intents: Intent[]): Promise<void>;
   /** Deletes the view message `seq` (`subject` for logs: null for a tombstone remembered by sequence only). */
@@ -89,8 +89,10 @@ export class JobSyncer {
     if (state.gone || job === null || job.metadata?.deletionTimestamp) {
       return this.releaseWithoutCounting(state, lease, state.gone || job === null ? (state.uid === "_none" || job === null ? "orphan" : "job-deleted") : "job-deleted");
     }
-    if (!(await this.checkReplayedPods(state))) return { kind: "retry", delayMs: 1000, reason: "replayed Pods not checked (API error)" };
-    if (!lease.canAct()) return { kind: "fenced" };
+    if (state.unconfirmedFinished.size > 0) {
+      if (!(await this.checkFirstSeenFinishedPods(state))) return { kind: "retry", delayMs: 1000, reason: "Pods first seen finished not checked (API error)" };
+      if (!lease.canAct()) return { kind: "fenced" };
+    }
     const slowStart = slowStartAllowance(state.slowStart, now, state.creationsInFlight.size, this.opts.syncOptions.maxPodCreationsPerSync);
     state.slowStart = slowStart.next;
     const plan = planJobSync({
@@ -329,38 +331,37 @@ export class JobSyncer {
   }
 
   /**
-   * Replayed records that would get their Pod listed are checked against the API server first
-   * (logic/replay-check.ts); false when a read failed (the sync is retried, nothing listed).
+   * Pods first seen finished with the finalizer are checked against the API server before they are
+   * listed (logic/first-seen-finished.ts); false when a read failed (the sync is retried, nothing listed).
    */
-  private async checkReplayedPods(state: JobState): Promise<boolean> {
-    if (state.replayedUnchecked.size === 0) return true;
+  private async checkFirstSeenFinishedPods(state: JobState): Promise<boolean> {
     const listed = state.uncountedUIDs();
     const toCheck: PodEntry[] = [];
-    for (const uid of [...state.replayedUnchecked]) {
+    for (const uid of [...state.unconfirmedFinished]) {
       const entry = state.pods.get(uid);
       if (entry && !listed.has(uid)) toCheck.push(entry);
-      else state.replayedUnchecked.delete(uid);
+      else state.unconfirmedFinished.delete(uid);
     }
     let ok = true;
-    for (let i = 0; i < toCheck.length; i += REPLAY_CHECK_CONCURRENCY) {
+    for (let i = 0; i < toCheck.length; i += FIRST_SEEN_CHECK_CONCURRENCY) {
       await Promise.all(
-        toCheck.slice(i, i + REPLAY_CHECK_CONCURRENCY).map(async (entry) => {
+        toCheck.slice(i, i + FIRST_SEEN_CHECK_CONCURRENCY).map(async (entry) => {
           const { record } = entry;
           let live: V1Pod | null;
           try {
             live = await this.deps.readPod(record.namespace, record.name);
           } catch (err) {
             ok = false;
-            this.deps.logger.warn({ job: state.key, partition: state.partition, pod: record.name, err: apiErrorInfo(err).message }, "could not check a replayed Pod record against the API server; retrying");
+            this.deps.logger.warn({ job: state.key, partition: state.partition, pod: record.name, err: apiErrorInfo(err).message }, "could not check a Pod first seen finished against the API server; retrying");
             return;
           }
-          // A live record arrived meanwhile: it is newer than the replayed one, nothing to correct.
-          if (state.pods.get(record.uid) !== entry || !state.replayedUnchecked.has(record.uid)) return;
-          const check = checkReplayedPod(record, live);
-          state.replayedUnchecked.delete(record.uid);
-          this.deps.metrics.replayedPodsChecked.inc({ outcome: check.outcome });
+          // A newer record arrived meanwhile: the next sync decides on it.
+          if (state.pods.get(record.uid) !== entry || !state.unconfirmedFinished.has(record.uid)) return;
+          const check = checkFirstSeenFinished(record, live);
+          state.unconfirmedFinished.delete(record.uid);
+          this.deps.metrics.firstSeenFinishedChecked.inc({ outcome: check.outcome });
           if (check.outcome === "confirmed") return;
-          this.deps.logger.warn({ job: state.key, partition: state.partition, pod: record.name, outcome: check.outcome }, "a replayed Pod record was older than the Pod: not listing it (counted or released before)");
+          this.deps.logger.warn({ job: state.key, partition: state.partition, pod: record.name, outcome: check.outcome }, "a Pod record first seen finished was older than the Pod: not listing it (counted or released before)");
           state.correctPodRecord(record.uid, check.record);
         }),
       );
@@ -444,8 +445,8 @@ export class JobSyncer {
   }
 }
 
-/** API reads at once when checking replayed Pod records. */
-const REPLAY_CHECK_CONCURRENCY = 16;
+/** API reads at once when checking Pods first seen finished. */
+const FIRST_SEEN_CHECK_CONCURRENCY = 16;
 
 /** A failed canAdopt recheck (the API away) is tried again after this long. */
 const ADOPTION_RECHECK_RETRY_MS = 1000;

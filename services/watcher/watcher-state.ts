@@ -36,6 +36,8 @@ export interface Publication {
 export interface WatcherStateOptions extends ManagementPolicy {
   partitions: number;
   watcherId: string;
+  /** This watcher session's id, written into its sync markers (SyncMarker.session). */
+  sessionId?: string;
   /** Pods whose owner Job has not been seen yet, held until it is (bounded). */
   maxPendingPods?: number;
   /**
@@ -590,6 +592,7 @@ export class WatcherState {
         epoch: this.epoch,
         listResourceVersion: resourceVersion,
         syncedAtMs: nowMs,
+        ...(this.opts.sessionId ? { session: this.opts.sessionId } : {}),
       };
       // The time is part of the dedup id: on an idle cluster the resourceVersion does not move, and
       // a refresh deduplicated away would let every counter see its view go stale.

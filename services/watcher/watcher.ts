@@ -5,6 +5,7 @@
  * both watches. A relist after 410 Gone goes through the same diff.
  */
 import os from "node:os";
+import { randomUUID } from "node:crypto";
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
@@ -123,6 +124,7 @@ async function runSession(
   const state = new WatcherState({
     ...config,
     watcherId,
+    sessionId: randomUUID(),
     inPodWatch: (pod) => inPodWatch(pod.metadata?.labels),
     podWatchSelective: podSelector !== "",
     podWatchCovers: (selector) => labelSelectorWithinWatch(selector, podSelector),

@@ -166,6 +166,13 @@ async function streamsMayHaveLostWrites(nc: NatsConnection, logger: Logger): Pro
  *   (seen with `test/e2e/nats-cluster.test.ts`). No acknowledged write is lost then, unless a
  *   majority of the nodes crash within one flush interval, which this does not detect.
  */
+/** Calls `onDisconnect` each time the connection to NATS drops (before any reconnect). */
+export function onDisconnect(nc: NatsConnection, onDisconnect: () => void): void {
+  void (async () => {
+    for await (const s of nc.status()) if (s.type === "disconnect") onDisconnect();
+  })().catch(() => undefined);
+}
+
 export function onReconnect(nc: NatsConnection, onReconnect: () => void, logger: Logger = silentLogger()): void {
   let servedBy = nc.info?.server_id;
   let checks = Promise.resolve();

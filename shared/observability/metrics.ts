@@ -57,9 +57,9 @@ export function createCounterMetrics(registry: Registry) {
     apiBudgetQps: new Gauge({ name: "jobtally_api_budget_qps", help: "API requests per second this process may use now (its share of a shared budget, or its own)", registers: [registry] }),
     statusWrites: new Counter({ name: "jobtally_job_status_writes_total", help: "Job status writes, by outcome", labelNames: ["outcome"], registers: [registry] }),
     intentsPublished: new Counter({ name: "jobtally_intents_published_total", help: "Intents published to the work queue", labelNames: ["kind"], registers: [registry] }),
-    replayedPodsChecked: new Counter({
-      name: "jobtally_replayed_pods_checked_total",
-      help: "Finished Pods a partition rebuild replayed with the finalizer, checked against the API server before listing: confirmed, or older than the Pod (gone, finalizer off) and not counted again",
+    firstSeenFinishedChecked: new Counter({
+      name: "jobtally_first_seen_finished_pods_checked_total",
+      help: "Pods first seen already finished with the finalizer (a rebuild, a relist, a record older than the Pod), checked against the API server before listing: confirmed, or older than the Pod (gone, finalizer off) and not counted again",
       labelNames: ["outcome"],
       registers: [registry],
     }),

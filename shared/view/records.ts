@@ -128,6 +128,12 @@ export interface SyncMarker {
   watcherId: string;
   /** Increases with every full list the watcher publishes. */
   epoch: number;
+  /**
+   * The watcher session that wrote it (random, new for each session: a process start, and every
+   * restart after NATS came back). Unlike `epoch` it cannot repeat after a NATS server lost the
+   * last markers. Absent from markers of watchers before this field.
+   */
+  session?: string;
   listResourceVersion: string;
   /** Wall-clock ms when the watcher wrote the marker. */
   syncedAtMs: number;

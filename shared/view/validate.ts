@@ -134,6 +134,7 @@ export function parseViewRecord(data: Uint8Array | string): ViewRecord {
         listResourceVersion: str(raw, "listResourceVersion"),
         syncedAtMs: at,
       };
+      if (typeof raw.session === "string" && raw.session !== "") m.session = raw.session;
       return m;
     }
     default:

@@ -1,4 +1,6 @@
 /**
+ * Across a NATS restart.
+ *
  * A nats-server killed and restarted while the counter's own creation intents wait in the queue
  * (the finalizer-remover paused). The counter rebuilds its partitions from a fresh replay under
  * the same leases, carrying its creations in flight. It must not create those Pods again, and it
@@ -6,12 +8,21 @@
  * intents are unknown to it, and under an unchanged lease there is none (that wait stalled Jobs
  * for up to a minute after a NATS restart: chaos seeds 3157788191, 19741902). Without the fix the
  * rebuilt partition logs that it waited for "an earlier owner's" intents: its own.
+ *
+ * A nats-server that lost the last sync markers when it was killed (chaos seed 366205055): the
+ * watcher's next session, reading the view, numbers its markers with an epoch the counters have
+ * seen already. The counters must still take them as the new session's (they wait for a session
+ * begun after the loss), or they never act again.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { startPipeline } from "../support/pipeline.js";
 import { waitFor } from "../support/processes.js";
 import { readyz, tapIntents } from "../support/intent-tap.js";
+import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { VIEW_STREAM } from "../../shared/constants.js";
+import { syncMarkerSubject } from "../../shared/view/subjects.js";
 import { freeLoopbackPort } from "../../shared/process/child.js";
 import { assertCountsMatchKubelet, conditionOf } from "./support-assert.js";
 
@@ -60,6 +71,40 @@ describe("creations across a NATS restart", { timeout: 240_000 }, () => {
     } finally {
       remover.proc.kill("SIGCONT");
       await tap.close();
+      await p.stop();
+    }
+  });
+
+  test("the server lost the last sync markers: the watcher's next session reuses their epoch, and the counter acts on it", async () => {
+    const counterPort = await freeLoopbackPort();
+    const p = await startPipeline({ partitions: PARTITIONS, failProbability: 0, podGcDelayMs: 0, durationMs: 300, flags: { counter: ["--http-port", String(counterPort), ...LONG_LEASES] } });
+    try {
+      await waitFor(async () => ((await readyz(counterPort)) === 200 ? true : undefined), { timeoutMs: 60_000, what: "the counter to be ready" });
+      const job = await p.createJob({ name: "lost-markers", completions: 30, parallelism: 3 });
+      await waitFor(async () => (((await p.readJob("lost-markers")).status?.succeeded ?? 0) >= 3 ? true : undefined), { timeoutMs: 60_000, what: "the Job to make progress" });
+      // The watcher stops; the markers it wrote last are lost, as a killed server loses its last writes.
+      await p.services.watcher.kill("SIGKILL");
+      const nc = await connect({ servers: p.natsUrls.split(",") });
+      try {
+        const jsm = await jetstreamManager(nc);
+        for (let partition = 0; partition < PARTITIONS; partition++) {
+          const last = await jsm.streams.getMessage(VIEW_STREAM, { last_by_subj: syncMarkerSubject(partition) });
+          if (last) await jsm.streams.deleteMessage(VIEW_STREAM, last.seq, false);
+        }
+      } finally {
+        await nc.close();
+      }
+      await p.nats.kill("SIGKILL");
+      await new Promise((r) => setTimeout(r, 1000));
+      await p.nats.restart();
+      p.start("watcher");
+
+      const done = await p.waitForJobFinished("lost-markers", 120_000);
+      assert.equal(conditionOf(done, "Complete")?.status, "True");
+      await assertCountsMatchKubelet(p, done);
+      const ran = (await p.kubeletRecord()).pods.filter((pod) => pod.jobUID === job.metadata?.uid).length;
+      assert.equal(ran, 30, `the kubelet ran ${ran} Pods for 30 completions`);
+    } finally {
       await p.stop();
     }
   });

@@ -126,7 +126,7 @@ describe("a Pod's view going back to a state older than its counting", { timeout
       const done = await p.waitForJobFinished("view-went-back", 120_000);
       assert.equal(conditionOf(done, "Complete")?.status, "True");
       await assertCountsMatchKubelet(p, done);
-      assert.match(p.services.counter.logs(), /a replayed Pod record was older than the Pod/, "the counter found the replayed record out of date");
+      assert.match(p.services.counter.logs(), /a Pod record first seen finished was older than the Pod/, "the counter found the replayed record out of date");
     } finally {
       await nc.close();
       await p.stop();

@@ -1,6 +1,7 @@
 /** Builders shared by the counter logic tests: a Job, Pods as the view shows them, a snapshot. */
 import assert from "node:assert/strict";
-import type { V1Job, V1JobStatus } from "@kubernetes/client-node";
+import type { V1Job, V1JobStatus, V1Pod } from "@kubernetes/client-node";
+import { JOB_TRACKING_FINALIZER } from "../../../shared/constants.js";
 import type { PodPhase, PodView } from "../../../shared/view/records.js";
 import { DEFAULT_SYNC_OPTIONS, type SyncOptions, type SyncSnapshot } from "../../../services/counter/logic/index.js";
 
@@ -114,4 +115,20 @@ export function expectFields(caseName: string, got: Record<string, unknown>, wan
 
 export function conditionTypes(status: V1JobStatus | null | undefined): string[] {
   return (status?.conditions ?? []).filter((c) => c.status === "True").map((c) => c.type);
+}
+
+/**
+ * A `readPod` for JobSyncer tests in which the API server agrees with the view: the Pod as the
+ * counter's records show it (so a Pod first seen finished is confirmed, logic/first-seen-finished.ts).
+ */
+export function apiAgreesWithView(states: () => Iterable<{ pods: ReadonlyMap<string, { record: PodView }> }>): (namespace: string, name: string) => Promise<V1Pod | null> {
+  return async (namespace, name) => {
+    for (const s of states()) {
+      for (const { record } of s.pods.values()) {
+        if (record.name !== name || record.namespace !== namespace || record.gone) continue;
+        return { metadata: { name, namespace, uid: record.uid, finalizers: record.hasFinalizer ? [JOB_TRACKING_FINALIZER] : [] } };
+      }
+    }
+    return null;
+  };
 }

@@ -15,7 +15,7 @@ import { createCounterMetrics } from "../../../shared/observability/metrics.js";
 import { silentLogger } from "../../../shared/observability/logger.js";
 import { jobToWire } from "../../../shared/kube/serialization.js";
 import type { Intent } from "../../../shared/intents/intents.js";
-import { T0, iso, makeJob, pod } from "./fixtures.js";
+import { T0, apiAgreesWithView, iso, makeJob, pod } from "./fixtures.js";
 
 const start = iso(T0) as unknown as Date;
 
@@ -44,7 +44,7 @@ function harness(holdMs: number) {
         return { ...job, metadata: { ...job.metadata, resourceVersion: String(writes.length + 1) } };
       },
       readJob: async () => assert.fail("no conflicts here"),
-      readPod: async () => assert.fail("no replayed Pod record to check"),
+      readPod: apiAgreesWithView(() => [state]),
       publishIntents: async (list) => void intents.push(...list),
       purge: async () => undefined,
       recordEvents: () => undefined,

@@ -19,6 +19,7 @@ import { JOB_TRACKING_FINALIZER, NO_OWNER_TOKEN } from "../../../shared/constant
 import type { Intent } from "../../../shared/intents/intents.js";
 import { silentLogger } from "../../../shared/observability/logger.js";
 import { createCounterMetrics } from "../../../shared/observability/metrics.js";
+import { apiAgreesWithView } from "../counter/fixtures.js";
 
 const T0 = Date.UTC(2024, 0, 1);
 
@@ -88,7 +89,7 @@ async function outcomeFor(pod: V1Pod, inCache: V1Job | null): Promise<Outcome> {
     {
       writeStatus: async (j: V1Job) => ({ ...j, metadata: { ...j.metadata, resourceVersion: "99" } }),
       readJob: async () => assert.fail("no conflicts here"),
-      readPod: async () => assert.fail("no replayed Pod record to check"),
+      readPod: apiAgreesWithView(() => states.values()),
       publishIntents: async (list) => void intents.push(...list),
       purge: async () => undefined,
       recordEvents: () => undefined,

@@ -1,14 +1,15 @@
 /**
- * A partition rebuilt from a replay of the view that went back (records lost with a killed NATS
- * server, a diverged nats-server 2.9 replica) may show a Pod counted long ago as finished and
- * still holding the finalizer. Fault injected: such a replayed record, the Pod gone (or without
- * the finalizer) in the API server. The counter must check before listing, and not count it again.
+ * A view that went back (records lost with a killed NATS server, a diverged nats-server 2.9
+ * replica, a lagging writer) may show a Pod counted and forgotten as finished and still holding
+ * the finalizer: the counter first sees that Pod finished. Fault injected: such a record, the Pod
+ * gone (or without the finalizer) in the API server. The counter must check before listing, and
+ * not count it again; a Pod seen from its start needs no check.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { V1Job, V1JobStatus, V1Pod } from "@kubernetes/client-node";
 import { Registry } from "prom-client";
-import { checkReplayedPod, DEFAULT_SYNC_OPTIONS } from "../../../services/counter/logic/index.js";
+import { checkFirstSeenFinished, DEFAULT_SYNC_OPTIONS } from "../../../services/counter/logic/index.js";
 import { JobSyncer, type SyncLease } from "../../../services/counter/job-syncer.js";
 import { JobState } from "../../../services/counter/job-state.js";
 import { createCounterMetrics } from "../../../shared/observability/metrics.js";
@@ -20,7 +21,7 @@ import { T0, makeJob, pod } from "./fixtures.js";
 
 const livePod = (uid: string, finalizer = true): V1Pod => ({ metadata: { name: `pod-${uid}`, namespace: "ns", uid, finalizers: finalizer ? [JOB_TRACKING_FINALIZER] : [] } });
 
-describe("checkReplayedPod", () => {
+describe("checkFirstSeenFinished", () => {
   const replayed = pod("u1", { phase: "Succeeded", finishedAtMs: T0 });
   const cases: { name: string; live: V1Pod | null; want: string; gone?: boolean; finalizer?: boolean }[] = [
     { name: "the Pod exists and holds the finalizer: the record stands", live: livePod("u1"), want: "confirmed" },
@@ -30,7 +31,7 @@ describe("checkReplayedPod", () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const check = checkReplayedPod(replayed, c.live);
+      const check = checkFirstSeenFinished(replayed, c.live);
       assert.equal(check.outcome, c.want);
       if (check.outcome !== "confirmed") {
         assert.equal(check.record.gone, c.gone);
@@ -79,51 +80,59 @@ function harness(pods: Map<string, V1Pod | Error>) {
 const LEASE: SyncLease = { token: { epoch: 3, holder: "counter-b" }, canAct: () => true };
 const listedOf = (s: V1JobStatus | undefined): string[] => [...(s?.uncountedTerminatedPods?.succeeded ?? []), ...(s?.uncountedTerminatedPods?.failed ?? [])];
 
-/** A record replayed while the partition was rebuilt. */
-function replay(state: JobState, uid: string, seq: number): void {
+/** The first record the counter sees of the Pod shows it finished, with the finalizer. */
+function firstSeenFinished(state: JobState, uid: string, seq: number): void {
   state.applyPodRecord(pod(uid, { phase: "Succeeded", finishedAtMs: T0 }), `view.pod.${uid}`, seq);
-  state.notePodRecordSource(uid, true);
 }
 
-describe("JobSyncer checks replayed finished Pods before listing them", () => {
-  it("a replayed Pod that is gone in the API server (counted before the view went back) is not listed, nor counted again", async () => {
+describe("JobSyncer checks Pods first seen finished before listing them", () => {
+  it("a Pod first seen finished that is gone in the API server (counted before the view went back) is not listed, nor counted again", async () => {
     const h = harness(new Map());
-    replay(h.state, "u1", 2);
+    firstSeenFinished(h.state, "u1", 2);
     await h.syncer.sync(h.state, 0, LEASE);
     assert.deepEqual(h.reads, ["pod-u1"], "checked against the API server");
     assert.ok(h.writes.every((w) => !listedOf(w).includes("u1") && (w.succeeded ?? 0) === 2), `u1 neither listed nor counted: ${JSON.stringify(h.writes)}`);
     assert.ok(!h.intents.some((i) => i.kind === "removeFinalizer" && i.podUID === "u1"), "no finalizer removal for it either");
-    assert.equal(h.state.replayedUnchecked.size, 0);
+    assert.equal(h.state.unconfirmedFinished.size, 0);
     await h.syncer.sync(h.state, 0, LEASE);
     assert.deepEqual(h.reads, ["pod-u1"], "checked once");
   });
 
-  it("a replayed Pod the API server still shows with the finalizer is listed as usual", async () => {
+  it("one the API server still shows with the finalizer is listed as usual", async () => {
     const h = harness(new Map([["pod-u3", livePod("u3")]]));
-    replay(h.state, "u3", 2);
+    firstSeenFinished(h.state, "u3", 2);
     await h.syncer.sync(h.state, 0, LEASE);
     assert.deepEqual(listedOf(h.writes[0]), ["u3"]);
   });
 
   it("the check fails (API error): nothing is written or published, the sync is retried", async () => {
     const h = harness(new Map([["pod-u3", new Error("503 ServiceUnavailable")]]));
-    replay(h.state, "u3", 2);
+    firstSeenFinished(h.state, "u3", 2);
     const out = await h.syncer.sync(h.state, 0, LEASE);
     assert.equal(out.kind, "retry");
     assert.deepEqual(h.writes, []);
     assert.deepEqual(h.intents, []);
-    assert.ok(h.state.replayedUnchecked.has("u3"), "still to check");
+    assert.ok(h.state.unconfirmedFinished.has("u3"), "still to check");
   });
 
-  it("a live record of the Pod (newer than the replay) needs no check; neither does a Pod already listed", async () => {
+  it("a Pod seen from its start (Running, then Succeeded) needs no check; neither does a Pod already listed", async () => {
     const h = harness(new Map());
-    replay(h.state, "u4", 2);
+    h.state.applyPodRecord(pod("u4", { phase: "Running" }), "view.pod.u4", 2);
     h.state.applyPodRecord({ ...pod("u4", { phase: "Succeeded", finishedAtMs: T0 }), resourceVersion: "9" }, "view.pod.u4", 3);
-    h.state.notePodRecordSource("u4", false);
     const listedJob = makeJob({ completions: 3, parallelism: 1, status: { succeeded: 1, uncountedTerminatedPods: { succeeded: ["u5"] } } });
     h.state.applyJobRecord({ v: 1, kind: "job", uid: "job-uid", name: "pi", namespace: "ns", resourceVersion: "6", gone: false, job: jobToWire(listedJob) }, "s", 4);
-    replay(h.state, "u5", 5);
+    firstSeenFinished(h.state, "u5", 5);
     await h.syncer.sync(h.state, 0, LEASE);
     assert.deepEqual(h.reads, [], "no API read");
+  });
+
+  it("a lagging writer's several old states in a row: the Pod stays to be checked until the API server is asked", async () => {
+    const h = harness(new Map());
+    firstSeenFinished(h.state, "u6", 2);
+    h.state.applyPodRecord({ ...pod("u6", { phase: "Succeeded", finishedAtMs: T0 }), resourceVersion: "3", deletionTimestamp: new Date(T0).toISOString() }, "view.pod.u6", 3);
+    assert.ok(h.state.unconfirmedFinished.has("u6"), "a newer record showing it finished does not vouch for it");
+    await h.syncer.sync(h.state, 0, LEASE);
+    assert.deepEqual(h.reads, ["pod-u6"]);
+    assert.ok(h.writes.every((w) => !listedOf(w).includes("u6")));
   });
 });
