@@ -73,7 +73,9 @@ export async function startTopology(plan: RunPlan, dir: string, signal: AbortSig
       const tail = await logTail(name);
       if (restart && /EADDRINUSE/.test(tail)) return restart(true);
       crashes.push(`${name} exited on its own (code ${code ?? child.proc.signalCode}); its log ends:\n${tail}`);
-      if (restart) setTimeout(() => !stopping && stillExpected() && restart(false), 1000);
+      // On a new port: the log read above may not hold the child's last words yet, and a port taken
+      // by another run (a free port is only free when it is picked) would fail every restart alike.
+      if (restart) setTimeout(() => !stopping && stillExpected() && restart(true), 1000);
     });
   };
   const stopAll = async (): Promise<void> => {

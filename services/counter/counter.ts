@@ -245,6 +245,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     let state = p.jobs.get(uid);
     if (!state) {
       state = new JobState(uid, p.id);
+      state.replaying = !p.caughtUp;
       if (uid === NO_OWNER_TOKEN) state.gone = true;
       for (const [name, e] of p.carriedCreations.get(uid) ?? []) state.creationsInFlight.set(name, e);
       p.carriedCreations.delete(uid);
@@ -356,6 +357,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
       onCaughtUp: () => {
         if (partitions.get(id) !== p) return;
         p.caughtUp = true;
+        for (const j of p.jobs.values()) j.replaying = false;
         if (!p.synced) logger.info({ partition: id }, "waiting for a watcher sync marker before acting on this partition");
         maybeReady(p);
       },

@@ -11,6 +11,7 @@ import { jobFromWire } from "../../shared/kube/serialization.js";
 import type { BackoffRecord } from "./logic/types.js";
 import { NO_SLOW_START, onCreationRejected, type SlowStart } from "./logic/slow-start.js";
 import { DecayingRate } from "./logic/batch-period.js";
+import { ForgottenPods } from "./forgotten-pods.js";
 
 export interface PodEntry {
   record: PodView;
@@ -37,11 +38,16 @@ export class JobState {
    */
   settledTombstoneSeqs: number[] = [];
   /**
-   * Pods first seen already finished and holding the finalizer, not yet confirmed by the API server
-   * (logic/first-seen-finished.ts): checked before they are listed. Stays while later records
+   * Pods to check against the API server before they are listed (logic/first-seen-finished.ts):
+   * first seen already finished with the finalizer while the partition was being rebuilt from a
+   * replay, or seen again so after this counter counted and forgot them. Stays while later records
    * still show them so (a lagging writer may replay several old states).
    */
   readonly unconfirmedFinished = new Set<string>();
+  /** Pods this counter settled (counted or released) and forgot (forgotten-pods.ts). */
+  readonly forgotten = new ForgottenPods();
+  /** Records are being replayed (the partition is rebuilding): a Pod first seen finished is checked. */
+  replaying = false;
   readonly removalsInFlight = new Map<string, number>();
   readonly creationsInFlight = new Map<string, { index: number | null; atMs: number }>();
   readonly deletionsInFlight = new Map<string, number>();
@@ -118,7 +124,8 @@ export class JobState {
     if (prev && !isNewerResourceVersion(rec.resourceVersion, prev.record.resourceVersion) && !(rec.gone && !prev.record.gone)) return "none";
     this.unfinishedPods += (isUnfinished(rec) ? 1 : 0) - (prev && isUnfinished(prev.record) ? 1 : 0);
     this.pods.set(rec.uid, { record: rec, subject, seq });
-    if ((!prev || this.unconfirmedFinished.has(rec.uid)) && needsFirstSeenCheck(rec)) this.unconfirmedFinished.add(rec.uid);
+    const suspect = this.unconfirmedFinished.has(rec.uid) || (!prev && (this.replaying || this.forgotten.mightContain(rec.uid)));
+    if (suspect && needsFirstSeenCheck(rec)) this.unconfirmedFinished.add(rec.uid);
     else this.unconfirmedFinished.delete(rec.uid);
     this.creationsInFlight.delete(rec.name);
     if (rec.gone || rec.deletionTimestamp !== null) this.deletionsInFlight.delete(rec.uid);

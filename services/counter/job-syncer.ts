@@ -434,6 +434,7 @@ export class JobSyncer {
       // (the release of an owner that lost its lease may have been refused by fencing).
       if (!all && entry.record.departed?.releaseFinalizer === true) continue;
       state.pods.delete(uid);
+      state.forgotten.add(uid);
       if (deleteNow) purges.push(this.deps.purge(entry.subject, entry.seq));
       else state.settledTombstoneSeqs.push(entry.seq);
     }

@@ -7,6 +7,11 @@
  * whose remover crashed after sending the request, or that a replica put back for a retry after an
  * answer that may hide a creation (a 5xx, a timeout).
  *
+ * A single nats-server killed and restarted may also lose the consumer's record of what it
+ * delivered: an intent delivered (and carried out) before the restart then comes again as a first
+ * delivery. So an intent stored before the server came back counts as redelivered
+ * (`mayHaveBeenDelivered`; found with a remover paused while NATS restarted: three Pods too many).
+ *
  * So a redelivered creation is carried out only when this process knows that no earlier delivery
  * sent it (its own earlier attempt stopped before the request left, or got a 429, which the API
  * server answers without acting). Otherwise the remover reads the Pod: there → done; not there →
@@ -25,6 +30,22 @@ export type RedeliveryDecision = "create" | "check-exists";
 /** Pure: a first delivery, or one whose every earlier attempt is known here to have sent nothing, is created. */
 export function decideDelivery(deliveryCount: number, knownUnsent: boolean): RedeliveryDecision {
   return deliveryCount <= 1 || knownUnsent ? "create" : "check-exists";
+}
+
+/**
+ * How long after NATS came back an intent's stored time still counts as "before": the stream's
+ * clock (the server's) and this process's may differ; a later intent checked needlessly costs one GET.
+ */
+export const STORED_BEFORE_LOSS_MARGIN_MS = 10_000;
+
+/**
+ * The delivery count to decide on: a first delivery of an intent stored before a server that may
+ * have lost the consumer's state came back may have been delivered (and carried out) before.
+ * `lossAtMs`: when NATS last came back after possibly losing writes, or null.
+ */
+export function effectiveDeliveryCount(deliveryCount: number, storedAtMs: number, lossAtMs: number | null): number {
+  if (lossAtMs === null || storedAtMs >= lossAtMs + STORED_BEFORE_LOSS_MARGIN_MS) return deliveryCount;
+  return Math.max(2, deliveryCount);
 }
 
 /** After the existence check: `done` (it exists), `unconfirmed` (it does not: tell the counter). */

@@ -10,6 +10,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { Registry } from "prom-client";
 import type { KubeClients } from "../../shared/kube/client.js";
 import { createServiceBudget } from "../../shared/kube/budget/service-budget.js";
+import { onReconnect } from "../../shared/nats/connection.js";
 import { DeadLetters } from "../../shared/nats/dead-letters.js";
 import { consumeIntents, type IntentContext, type IntentOutcome } from "../../shared/nats/intent-queue.js";
 import { ensureStreams, type StreamLimits } from "../../shared/nats/streams.js";
@@ -21,7 +22,7 @@ import { LeaseView } from "../../shared/ownership/lease-view.js";
 import { retryUntilDone } from "../../shared/backoff.js";
 import { createPodApi } from "./kube-api.js";
 import { createFailedCreateHandler, createUnsentCreationReporter } from "./failed-create.js";
-import { settleRedeliveredCreation, trackingSentCreations, UnsentCreations } from "./redelivered-creation.js";
+import { effectiveDeliveryCount, settleRedeliveredCreation, trackingSentCreations, UnsentCreations } from "./redelivered-creation.js";
 import { orNullIfNotFound } from "../../shared/kube/errors.js";
 import { createRemoverMetrics } from "../../shared/observability/metrics.js";
 import { createIntentVerification, IntentVerifier, viewRecordReader, type VerifiedIntent } from "./verify.js";
@@ -89,6 +90,13 @@ export async function runFinalizerRemover(
   });
   const publishReport = { publish: (subject: string, data: string) => deps.nc.publish(subject, data), logger };
   const expiredCreation = createUnsentCreationReporter(publishReport, "expired");
+  // A single server that came back may have lost the consumer's record of deliveries: intents
+  // stored before then may have been carried out already (redelivered-creation.ts).
+  let natsCameBackAtMs: number | null = null;
+  onReconnect(deps.nc, () => {
+    natsCameBackAtMs = Date.now();
+    logger.warn("NATS came back and may have lost writes: creations queued before are checked before they are sent");
+  }, logger);
   const redelivery = { unsent: unsentCreations, podExists, reportUnconfirmed: createUnsentCreationReporter(publishReport, "unconfirmed") };
   // Every intent is checked against the view before it is carried out (verify.ts).
   const verify = createIntentVerification({
@@ -121,7 +129,8 @@ export async function runFinalizerRemover(
         verified = checked;
       }
       if (verified !== undefined && intent.kind === "createPod") {
-        const settled = await settleRedeliveredCreation(intent, ctx.deliveryCount, redelivery).catch(() => "unreadable" as const);
+        const deliveries = effectiveDeliveryCount(ctx.deliveryCount, ctx.storedAtMs, natsCameBackAtMs);
+        const settled = await settleRedeliveredCreation(intent, deliveries, redelivery).catch(() => "unreadable" as const);
         if (settled === "unreadable") return { kind: "retry", delayMs: 1_000 };
         if (settled !== null) {
           metrics.intents.inc({ kind: intent.kind, outcome: settled === "done" ? "already-done" : "unconfirmed" });

@@ -68,6 +68,8 @@ export type IntentOutcome = { kind: "ack" } | { kind: "retry"; delayMs: number }
 export interface IntentContext {
   /** How many times this intent has been delivered, this one included (1 the first time). */
   deliveryCount: number;
+  /** When the intent was stored in the stream (the server's clock), ms. */
+  storedAtMs: number;
   /** Resets the ack-wait timer (a handler waiting on a rate limiter calls it). */
   working(): void;
 }
@@ -143,7 +145,7 @@ async function settle(m: JsMsg, opts: ConsumeIntentsOptions): Promise<void> {
   }
   let outcome: IntentOutcome;
   try {
-    outcome = await opts.handle(intent, { deliveryCount: m.info.deliveryCount, working: () => m.working() });
+    outcome = await opts.handle(intent, { deliveryCount: m.info.deliveryCount, storedAtMs: Math.floor(m.info.timestampNanos / 1e6), working: () => m.working() });
   } catch (err) {
     const delayMs = backoffDelayMs(m.info.deliveryCount, { baseMs: 1_000, maxMs: 60_000 });
     log.error({ seq: m.seq, subject: m.subject, delayMs, err: (err as Error).message }, "intent handler threw; will retry");

@@ -1,12 +1,14 @@
 /**
- * The counter first sees a Pod already finished and holding the finalizer: a partition rebuilt from
- * a replay, a relist after a gap, or a record older than what was acted on. The last must not be
- * listed: a Pod counted and forgotten whose earlier state comes back (a lagging writer; a killed
- * single nats-server that lost its last acknowledged writes; nats-server 2.9 replicas that diverge
- * after a restart, the restarted one re-applying entries it had applied: chaos seeds 2783410143,
- * 186491980) would be counted twice. So before such a Pod is listed, it is read from the API server
- * (in-tree's informer starts from a fresh list for the same reason). In steady state a Pod is first
- * seen Pending, so this costs one GET per Pod only around rebuilds and relists.
+ * A record shows a Pod finished and holding the finalizer, and the counter cannot vouch for it: it
+ * came in the replay that rebuilt the partition, or it is of a Pod this counter counted and forgot.
+ * Such a record may be older than what was acted on (a lagging writer; a killed single nats-server
+ * that lost its last acknowledged writes; nats-server 2.9 replicas that diverge after a restart,
+ * the restarted one re-applying entries it had applied: chaos seeds 2783410143, 186491980), and
+ * listing its Pod would count it twice. So before such a Pod is listed it is read from the API
+ * server (in-tree's informer starts from a fresh list for the same reason). A Pod first seen
+ * finished on the live view (a consumer that lagged past its earlier states) is not checked: this
+ * counter never counted it. Cost: one GET per Pod finished and not yet listed when a partition is
+ * rebuilt, and per false "maybe" of the forgotten-Pods filter (forgotten-pods.ts, about 1%).
  *
  * A Pod holding the tracking finalizer cannot disappear, nor lose the finalizer, unless someone
  * removed it: this counter after listing it (counted), or a release. So a Pod that is gone (or

@@ -42,7 +42,7 @@ describe("checkFirstSeenFinished", () => {
   }
 });
 
-function harness(pods: Map<string, V1Pod | Error>) {
+function harness(pods: Map<string, V1Pod | Error>, completions = 3) {
   const writes: V1JobStatus[] = [];
   const intents: Intent[] = [];
   const reads: string[] = [];
@@ -71,7 +71,7 @@ function harness(pods: Map<string, V1Pod | Error>) {
     },
   );
   // Two of three completions counted already: the Job's status says so.
-  const job = makeJob({ completions: 3, parallelism: 1, status: { succeeded: 2, active: 0 } });
+  const job = makeJob({ completions, parallelism: 1, status: { succeeded: 2, active: 0 } });
   const state = new JobState("job-uid", 0);
   state.applyJobRecord({ v: 1, kind: "job", uid: "job-uid", name: "pi", namespace: "ns", resourceVersion: "5", gone: false, job: jobToWire(job) }, "s", 1);
   return { syncer, state, writes, intents, reads, metrics };
@@ -80,9 +80,11 @@ function harness(pods: Map<string, V1Pod | Error>) {
 const LEASE: SyncLease = { token: { epoch: 3, holder: "counter-b" }, canAct: () => true };
 const listedOf = (s: V1JobStatus | undefined): string[] => [...(s?.uncountedTerminatedPods?.succeeded ?? []), ...(s?.uncountedTerminatedPods?.failed ?? [])];
 
-/** The first record the counter sees of the Pod shows it finished, with the finalizer. */
+/** The first record the counter sees of the Pod shows it finished, with the finalizer, in the replay that rebuilds the partition. */
 function firstSeenFinished(state: JobState, uid: string, seq: number): void {
+  state.replaying = true;
   state.applyPodRecord(pod(uid, { phase: "Succeeded", finishedAtMs: T0 }), `view.pod.${uid}`, seq);
+  state.replaying = false;
 }
 
 describe("JobSyncer checks Pods first seen finished before listing them", () => {
@@ -134,5 +136,31 @@ describe("JobSyncer checks Pods first seen finished before listing them", () => 
     await h.syncer.sync(h.state, 0, LEASE);
     assert.deepEqual(h.reads, ["pod-u6"]);
     assert.ok(h.writes.every((w) => !listedOf(w).includes("u6")));
+  });
+
+  it("a Pod first seen finished on the live view (the consumer lagged past its earlier states) is listed without a check", async () => {
+    const h = harness(new Map());
+    h.state.applyPodRecord(pod("u7", { phase: "Succeeded", finishedAtMs: T0 }), "view.pod.u7", 2);
+    await h.syncer.sync(h.state, 0, LEASE);
+    assert.deepEqual(h.reads, [], "no API read: this counter never counted it");
+    assert.deepEqual(listedOf(h.writes[0]), ["u7"]);
+  });
+
+  it("a Pod this counter counted and forgot, seen again finished with the finalizer (a stale record): checked, not counted again", async () => {
+    const h = harness(new Map(), 10);
+    h.state.applyPodRecord(pod("u8", { phase: "Succeeded", finishedAtMs: T0 }), "view.pod.u8", 2);
+    await h.syncer.sync(h.state, 0, LEASE);
+    assert.deepEqual(listedOf(h.writes.at(-1)), ["u8"]);
+    // The finalizer comes off and the Pod goes: counted, settled, forgotten.
+    h.state.applyPodRecord({ ...pod("u8", { phase: "Succeeded", finishedAtMs: T0, gone: true }), resourceVersion: "7" }, "view.pod.u8", 3);
+    await h.syncer.sync(h.state, 0, LEASE);
+    assert.equal(h.writes.at(-1)?.succeeded, 3);
+    assert.ok(!h.state.pods.has("u8"), "forgotten");
+    // Its earlier state comes back.
+    h.state.applyPodRecord(pod("u8", { phase: "Succeeded", finishedAtMs: T0 }), "view.pod.u8", 4);
+    const writes = h.writes.length;
+    await h.syncer.sync(h.state, 0, LEASE);
+    assert.deepEqual(h.reads, ["pod-u8"]);
+    assert.ok(h.writes.slice(writes).every((w) => !listedOf(w).includes("u8") && w.succeeded === 3), `not listed nor counted again: ${JSON.stringify(h.writes.slice(writes))}`);
   });
 });

@@ -6,6 +6,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ApiException, type V1Pod } from "@kubernetes/client-node";
 import {
+  effectiveDeliveryCount,
+  STORED_BEFORE_LOSS_MARGIN_MS,
   decideDelivery,
   settleRedeliveredCreation,
   trackingSentCreations,
@@ -43,6 +45,18 @@ describe("decideDelivery", () => {
     { name: "fifth delivery, unknown: check", delivery: 5, knownUnsent: false, want: "check-exists" },
   ];
   for (const c of cases) test(c.name, () => assert.equal(decideDelivery(c.delivery, c.knownUnsent), c.want));
+});
+
+describe("effectiveDeliveryCount: a single NATS server that came back may have lost the consumer's record of deliveries", () => {
+  const lossAt = 1_000_000;
+  const cases: { name: string; count: number; storedAt: number; lossAt: number | null; want: number }[] = [
+    { name: "no loss: the server's count stands", count: 1, storedAt: 5, lossAt: null, want: 1 },
+    { name: "stored before NATS came back, delivered for the \"first\" time: may have been carried out before", count: 1, storedAt: lossAt - 60_000, lossAt, want: 2 },
+    { name: "stored around the time it came back (clocks differ): checked too", count: 1, storedAt: lossAt + STORED_BEFORE_LOSS_MARGIN_MS - 1, lossAt, want: 2 },
+    { name: "stored well after: a first delivery", count: 1, storedAt: lossAt + STORED_BEFORE_LOSS_MARGIN_MS, lossAt, want: 1 },
+    { name: "a redelivery keeps its count", count: 4, storedAt: lossAt - 1, lossAt, want: 4 },
+  ];
+  for (const c of cases) test(c.name, () => assert.equal(effectiveDeliveryCount(c.count, c.storedAt, c.lossAt), c.want));
 });
 
 describe("UnsentCreations", () => {
