@@ -82,11 +82,20 @@ describe("creations across a NATS restart", { timeout: 240_000 }, () => {
       await waitFor(async () => ((await readyz(counterPort)) === 200 ? true : undefined), { timeoutMs: 60_000, what: "the counter to be ready" });
       const job = await p.createJob({ name: "lost-markers", completions: 30, parallelism: 3 });
       await waitFor(async () => (((await p.readJob("lost-markers")).status?.succeeded ?? 0) >= 3 ? true : undefined), { timeoutMs: 60_000, what: "the Job to make progress" });
-      // The watcher stops; the markers it wrote last are lost, as a killed server loses its last writes.
-      await p.services.watcher.kill("SIGKILL");
       const nc = await connect({ servers: p.natsUrls.split(",") });
       try {
         const jsm = await jetstreamManager(nc);
+        const markerEpoch = async (): Promise<number> => {
+          const m = await jsm.streams.getMessage(VIEW_STREAM, { last_by_subj: syncMarkerSubject(0) });
+          return m ? (JSON.parse(Buffer.from(m.data).toString("utf8")) as { epoch: number }).epoch : 0;
+        };
+        // A second watcher session (a restart) numbers its markers 2: the counter has seen epoch 2.
+        await p.restart("watcher");
+        await waitFor(async () => ((await markerEpoch()) >= 2 ? true : undefined), { timeoutMs: 30_000, what: "markers of the watcher's second session" });
+        await new Promise((r) => setTimeout(r, 1500));
+        // The watcher stops; the markers it wrote last are lost, as a killed server loses its last
+        // writes: the next session, finding none, numbers its markers from 1 again.
+        await p.services.watcher.kill("SIGKILL");
         for (let partition = 0; partition < PARTITIONS; partition++) {
           const last = await jsm.streams.getMessage(VIEW_STREAM, { last_by_subj: syncMarkerSubject(partition) });
           if (last) await jsm.streams.deleteMessage(VIEW_STREAM, last.seq, false);
@@ -94,7 +103,9 @@ describe("creations across a NATS restart", { timeout: 240_000 }, () => {
       } finally {
         await nc.close();
       }
-      await p.nats.kill("SIGKILL");
+      // Stopped cleanly, so that the deletions above stay deleted (a SIGKILLed 2.9 server may bring
+      // back messages deleted just before); a new server process all the same: NATS came back.
+      await p.nats.kill("SIGTERM");
       await new Promise((r) => setTimeout(r, 1000));
       await p.nats.restart();
       p.start("watcher");
