@@ -12,6 +12,7 @@ import { createServiceBudget } from "../../shared/kube/budget/service-budget.js"
 import { EventSpamFilter } from "../../shared/kube/event-spam-filter.js";
 import { apiErrorInfo, orNullIfNotFound } from "../../shared/kube/errors.js";
 import { WatcherSessions } from "./watcher-sessions.js";
+import PQueue from "p-queue";
 import type { CounterMetrics } from "../../shared/observability/metrics.js";
 import { DeadLetters, IntentPublisher, followView, deleteViewRecord, onDisconnect, onReconnect, type ViewEntry, type ViewFollower } from "../../shared/nats/index.js";
 import { NO_OWNER_TOKEN, VIEW_SUBJECT_PREFIX } from "../../shared/constants.js";
@@ -35,6 +36,9 @@ import type { counterOptionSchema } from "./options.js";
 
 /** Events that end a Job: never spam-filtered (`--events terminal` keeps only these). */
 const TERMINAL_EVENT_REASONS = new Set(["Completed", "BackoffLimitExceeded", "DeadlineExceeded"]);
+
+/** Deletions of settled view records in flight at once. */
+const PURGES_IN_FLIGHT = 16;
 
 export type CounterConfig = ConfigOf<typeof counterOptionSchema>;
 
@@ -133,6 +137,7 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     }, priority, stillWanted);
   };
 
+  const purgeQueue = new PQueue({ concurrency: PURGES_IN_FLIGHT });
   const syncer = new JobSyncer(
     {
       syncOptions: {
@@ -154,11 +159,14 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
       readJob: (namespace, name) => timed("get", "jobs", () => kube.batch.readNamespacedJobStatus({ name, namespace }), 2),
       readPod: (namespace, name) => timed("get", "pods", () => orNullIfNotFound(kube.core.readNamespacedPod({ name, namespace })), 2),
       publishIntents: (list) => intents.publishAll(list),
-      purge: (subject, seq) => {
-        return deleteViewRecord(deps.nc, seq).catch((err: unknown) => {
-          logger.warn({ subject, err: String(err) }, "purge of a settled view record failed (harmless; retried on the next replay)");
-        });
-      },
+      // A finished Job's tombstones all go at once (tens of thousands for a big Job): a few
+      // deletions in flight at a time, not one request each at once.
+      purge: (subject, seq) =>
+        purgeQueue.add(() =>
+          deleteViewRecord(deps.nc, seq).catch((err: unknown) => {
+            logger.warn({ subject, seq, err: String(err) }, "purge of a settled view record failed (harmless; retried on the next replay)");
+          }),
+        ),
       recordEvents: (job, events) => recordEvents(job, events),
       now,
       random: deps.random ?? Math.random,
