@@ -12,6 +12,12 @@
  *   it, since others wait `leaseDurationMs` > `renewDeadlineMs` from a later moment. A holder
  *   that was paused (GC, SIGSTOP) and wakes up finds its deadline passed before it acts again,
  *   and its intents carry a superseded epoch that the finalizer-remover refuses (fence.ts).
+ * - An acquisition is two compare-and-sets: the take, and a moment later (`CONFIRM_DELAY_MS`) a
+ *   write on the revision it got. Only if both land is the lease owned. nats-server 2.9 can accept
+ *   two writes that expect the same revision right after a stream leader election (seen twice in
+ *   the chaos stores: seeds 1781442099, 3539228987; two counters held one partition under one
+ *   epoch and counted Pods twice); of two such takers, the one whose write was not the last fails
+ *   the confirmation and never acts.
  * - `stop()` drains and releases every lease at once, so a SIGTERM hands partitions over without
  *   waiting for expiry, and deletes the heartbeat.
  */
@@ -37,6 +43,9 @@ import {
 
 export type LeaseLossReason = "expired" | "taken";
 export type LeaseReleaseReason = "rebalance" | "shutdown";
+
+/** Pause between taking a lease and confirming it (see the header). */
+export const CONFIRM_DELAY_MS = 100;
 
 export interface OwnershipListener {
   /** The partition is ours under `lease`: start rebuilding it (act only once `canAct`). */
@@ -290,8 +299,15 @@ export class PartitionOwner {
     const epoch = (seen?.value?.epoch ?? 0) + 1;
     const started = this.now();
     try {
-      const revision = seen && seen.revision > 0 ? await this.kv.update(leaseKey(p), this.leaseRecord(epoch), seen.revision) : await this.kv.create(leaseKey(p), this.leaseRecord(epoch));
+      const taken = seen && seen.revision > 0 ? await this.kv.update(leaseKey(p), this.leaseRecord(epoch), seen.revision) : await this.kv.create(leaseKey(p), this.leaseRecord(epoch));
       if (this.stopped) return;
+      await new Promise((r) => setTimeout(r, CONFIRM_DELAY_MS));
+      if (this.stopped) return;
+      const revision = await this.kv.update(leaseKey(p), this.leaseRecord(epoch), taken).catch((err: unknown) => {
+        if (isWrongLastSequence(err)) this.opts.logger.warn({ partition: p, epoch }, "partition lease taken by another replica on the same revision (a write NATS should have refused): not acting on it");
+        throw err;
+      });
+      if (this.stopped || this.now() - started >= this.opts.renewDeadlineMs) return;
       const l: OwnedLease = { epoch, revision, renewedAtMs: started, renewing: false };
       this.owned.set(p, l);
       this.observations.observeLease(p, { v: OWNERSHIP_RECORD_VERSION, holder: this.opts.replicaId, epoch, writtenAtMs: 0 }, revision, this.now());
