@@ -13,6 +13,23 @@ import { startNatsCluster, startSingleNats, type NatsControl } from "./nats.js";
 import { KubeHttp } from "./kube-http.js";
 
 /** Lease timing of the counters: a killed counter's partitions move within ~3 s (as in the end-to-end tests). */
+/** Whether `child` serves HTTP on `port` within 30 s (false once it has exited). */
+async function listening(port: number, child: Child): Promise<boolean> {
+  for (let i = 0; i < 300; i++) {
+    if (child.proc.exitCode !== null || child.proc.signalCode !== null) {
+      await sleep(300);
+      return false;
+    }
+    try {
+      await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(1000) });
+      return true;
+    } catch {
+      await sleep(100);
+    }
+  }
+  return false;
+}
+
 export const LEASE_FLAGS = ["--lease-duration", "3s", "--lease-renew-deadline", "2s", "--lease-retry-period", "500ms"];
 export const NAMESPACE = "chaos";
 /** The simulators share the cores with jobtally: a large young generation keeps their GC cheap. */
@@ -70,6 +87,8 @@ export async function startTopology(plan: RunPlan, dir: string, signal: AbortSig
   const watchForCrash = (name: string, child: Child, stillExpected: () => boolean, restart?: (newPort: boolean) => void): void => {
     void child.exited.then(async (code) => {
       if (stopping || !stillExpected()) return;
+      // The child's last words reach its log file a moment after it exits.
+      await sleep(300);
       const tail = await logTail(name);
       if (restart && /EADDRINUSE/.test(tail)) return restart(true);
       crashes.push(`${name} exited on its own (code ${code ?? child.proc.signalCode}); its log ends:\n${tail}`);
@@ -87,7 +106,7 @@ export async function startTopology(plan: RunPlan, dir: string, signal: AbortSig
   try {
     const kubeconfig = join(dir, "kubeconfig");
     const ports = await distinctPorts(2 + SERVICE_KINDS.length * REPLICAS_PER_SERVICE);
-    const [simPort, kubeletPort] = ports as [number, number];
+    const [simPort, firstKubeletPort] = ports as [number, number];
     const servicePorts = ports.slice(2);
     // The API simulator starts while NATS does.
     const sim = spawnJobtallyChild(["sim", "--port", String(simPort), "--kubeconfig-out", kubeconfig, "--seed", String(plan.topology.simSeed), "--history-window", "500000"], { name: "sim", logFile: log("sim"), env: SIMULATOR_ENV });
@@ -102,7 +121,11 @@ export async function startTopology(plan: RunPlan, dir: string, signal: AbortSig
     const api = new KubeHttp(simUrl, signal);
     await api.createNamespace(NAMESPACE);
     const k = plan.topology.kubelet;
-    const kubelet = spawnJobtallyChild(
+    // Its record is the ground truth, so it is never restarted mid-run; at start-up, a port taken
+    // meanwhile by another process (a free port is only free when it is picked) gets a new one.
+    let kubeletPort = firstKubeletPort;
+    for (let attempt = 1; ; attempt++) {
+      const kubelet = spawnJobtallyChild(
         [
           "kubelet-sim",
           ...["--kubeconfig", kubeconfig, "--namespace", NAMESPACE, "--http-port", String(kubeletPort)],
@@ -110,9 +133,15 @@ export async function startTopology(plan: RunPlan, dir: string, signal: AbortSig
           ...["--pod-gc-delay-ms", plan.topology.podGc ? "0" : "-1", "--nodes", "20", "--concurrency", "128"],
         ],
         { name: "kubelet-sim", logFile: log("kubelet-sim"), env: SIMULATOR_ENV },
-    );
-    others.push(kubelet);
-    watchForCrash("kubelet-sim", kubelet, () => true);
+      );
+      if (await listening(kubeletPort, kubelet)) {
+        others.push(kubelet);
+        watchForCrash("kubelet-sim", kubelet, () => true);
+        break;
+      }
+      if (attempt >= 5 || !/EADDRINUSE/.test(await logTail("kubelet-sim"))) throw new Error(`the kubelet simulator did not start (log: ${log("kubelet-sim")})`);
+      kubeletPort = await freeLoopbackPort();
+    }
     const common = ["--kubeconfig", kubeconfig, "--nats-url", nats.urls, "--stream-replicas", String(nats.streamReplicas), "--partitions", String(plan.topology.partitions)];
     let p = 0;
     for (const kind of SERVICE_KINDS) {
