@@ -39,12 +39,26 @@ export function settleTimeoutMs(plan: RunPlan): number {
   return Math.min(60 * 60_000, Math.max(150_000, 4 * plan.estimatedMs + lastFault + 60_000 + 30_000 + 60_000 + 20 * pods));
 }
 
-function jobManifest(j: JobPlan): unknown {
+/** A Job of one container in the chaos namespace: `spec` and the template's `metadata` vary. */
+function jobOf(name: string, spec: Record<string, unknown>, templateMetadata: Record<string, unknown> = {}): unknown {
   return {
     apiVersion: "batch/v1",
     kind: "Job",
-    metadata: { name: j.name, namespace: NAMESPACE },
+    metadata: { name, namespace: NAMESPACE },
     spec: {
+      ...spec,
+      template: {
+        metadata: templateMetadata,
+        spec: { restartPolicy: "Never", containers: [{ name: CONTAINER_NAME, image: "busybox:1.36", command: ["sh", "-c", "true"] }] },
+      },
+    },
+  };
+}
+
+function jobManifest(j: JobPlan): unknown {
+  return jobOf(
+    j.name,
+    {
       managedBy: DEFAULT_MANAGED_BY,
       completions: j.completions,
       parallelism: j.parallelism,
@@ -52,26 +66,13 @@ function jobManifest(j: JobPlan): unknown {
       backoffLimit: j.backoffLimit,
       ...(j.activeDeadlineSeconds !== null ? { activeDeadlineSeconds: j.activeDeadlineSeconds } : {}),
       ...(j.podFailurePolicy ? { podFailurePolicy: CHAOS_POD_FAILURE_POLICY } : {}),
-      template: {
-        metadata: { annotations: j.podAnnotations },
-        spec: { restartPolicy: "Never", containers: [{ name: CONTAINER_NAME, image: "busybox:1.36", command: ["sh", "-c", "true"] }] },
-      },
     },
-  };
+    { annotations: j.podAnnotations },
+  );
 }
 
 function unmanagedManifest(u: UnmanagedJobPlan): unknown {
-  return {
-    apiVersion: "batch/v1",
-    kind: "Job",
-    metadata: { name: u.name, namespace: NAMESPACE },
-    spec: {
-      managedBy: u.managedBy,
-      completions: u.completions,
-      parallelism: 1,
-      template: { spec: { restartPolicy: "Never", containers: [{ name: CONTAINER_NAME, image: "busybox:1.36" }] } },
-    },
-  };
+  return jobOf(u.name, { managedBy: u.managedBy, completions: u.completions, parallelism: 1 });
 }
 
 function settled(checker: Checker, plan: RunPlan, executor: FaultExecutor): boolean {

@@ -330,8 +330,8 @@ export function startCounter(config: CounterConfig, deps: CounterDeps): RunningC
     return out;
   }
 
-  /** Starts rebuilding a partition just taken: replay its slice of the view, then follow it. */
   /**
+   * Starts rebuilding a partition just taken: replay its slice of the view, then follow it.
    * `carried`: what this counter already knows of the partition under the same lease (rebuilt after
    * NATS came back): its creations in flight, and whether the earlier owners' creation intents
    * have drained already. Under an unchanged lease no other owner can have queued one since, so the

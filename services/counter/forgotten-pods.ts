@@ -41,8 +41,7 @@ export class ForgottenPods {
     if (!layer || layer.count >= layer.capacity) layer = this.grow();
     const [h1, h2] = hashes(uid);
     for (let i = 0; i < layer.hashes; i++) {
-      const bit = (h1 + Math.imul(i, h2)) >>> 0;
-      const at = bit % layer.size;
+      const at = bitOf(layer, h1, h2, i);
       layer.bits[at >>> 5]! |= 1 << (at & 31);
     }
     layer.count++;
@@ -54,7 +53,7 @@ export class ForgottenPods {
     const [h1, h2] = hashes(uid);
     return this.layers.some((layer) => {
       for (let i = 0; i < layer.hashes; i++) {
-        const at = ((h1 + Math.imul(i, h2)) >>> 0) % layer.size;
+        const at = bitOf(layer, h1, h2, i);
         if ((layer.bits[at >>> 5]! & (1 << (at & 31))) === 0) return false;
       }
       return true;
@@ -76,6 +75,11 @@ export class ForgottenPods {
     this.layers.push(layer);
     return layer;
   }
+}
+
+/** The `i`-th bit of a key in `layer` (double hashing). */
+function bitOf(layer: Layer, h1: number, h2: number, i: number): number {
+  return ((h1 + Math.imul(i, h2)) >>> 0) % layer.size;
 }
 
 function hashes(uid: string): [number, number] {

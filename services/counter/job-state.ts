@@ -12,6 +12,8 @@ import type { BackoffRecord } from "./logic/types.js";
 import { NO_SLOW_START, onCreationRejected, type SlowStart } from "./logic/slow-start.js";
 import { DecayingRate } from "./logic/batch-period.js";
 import { ForgottenPods } from "./forgotten-pods.js";
+import { couldBeListed } from "./logic/first-seen-finished.js";
+import { isPodActive, isPodFinished } from "./logic/pod-classification.js";
 
 export interface PodEntry {
   record: PodView;
@@ -122,18 +124,16 @@ export class JobState {
   applyPodRecord(rec: PodView, subject: string, seq: number): ViewChange {
     const prev = this.pods.get(rec.uid);
     if (prev && !isNewerResourceVersion(rec.resourceVersion, prev.record.resourceVersion) && !(rec.gone && !prev.record.gone)) return "none";
-    this.unfinishedPods += (isUnfinished(rec) ? 1 : 0) - (prev && isUnfinished(prev.record) ? 1 : 0);
+    this.unfinishedPods += (isPodActive(rec) ? 1 : 0) - (prev && isPodActive(prev.record) ? 1 : 0);
     this.pods.set(rec.uid, { record: rec, subject, seq });
     const suspect = this.unconfirmedFinished.has(rec.uid) || (!prev && (this.replaying || this.forgotten.mightContain(rec.uid)));
-    if (suspect && needsFirstSeenCheck(rec)) this.unconfirmedFinished.add(rec.uid);
+    if (suspect && couldBeListed(rec)) this.unconfirmedFinished.add(rec.uid);
     else this.unconfirmedFinished.delete(rec.uid);
     this.creationsInFlight.delete(rec.name);
     if (rec.gone || rec.deletionTimestamp !== null) this.deletionsInFlight.delete(rec.uid);
     if (rec.gone || !rec.hasFinalizer) this.removalsInFlight.delete(rec.uid);
     if (rec.gone || rec.adoptionCandidate !== true) this.adoptionsInFlight.delete(rec.uid);
-    const finished = rec.phase === "Succeeded" || rec.phase === "Failed" || rec.deletionTimestamp !== null;
-    const wasFinished = prev ? prev.record.phase === "Succeeded" || prev.record.phase === "Failed" || prev.record.deletionTimestamp !== null : false;
-    if (finished && !wasFinished && rec.hasFinalizer) {
+    if (isPodFinished(rec) && !(prev && isPodFinished(prev.record)) && rec.hasFinalizer) {
       this.finishedSinceSync++;
       return "pod-finished";
     }
@@ -196,7 +196,7 @@ export class JobState {
   correctPodRecord(uid: string, record: PodView): void {
     const entry = this.pods.get(uid);
     if (!entry) return;
-    this.unfinishedPods += (isUnfinished(record) ? 1 : 0) - (isUnfinished(entry.record) ? 1 : 0);
+    this.unfinishedPods += (isPodActive(record) ? 1 : 0) - (isPodActive(entry.record) ? 1 : 0);
     entry.record = record;
     if (record.gone || !record.hasFinalizer) this.removalsInFlight.delete(uid);
   }
@@ -212,11 +212,3 @@ export class JobState {
   }
 }
 
-/** A record that could get its Pod listed: finished, holding the finalizer, not gone. */
-function needsFirstSeenCheck(r: PodView): boolean {
-  return !r.gone && r.hasFinalizer && (r.phase === "Succeeded" || r.phase === "Failed" || r.deletionTimestamp !== null);
-}
-
-function isUnfinished(r: PodView): boolean {
-  return !r.gone && r.phase !== "Succeeded" && r.phase !== "Failed" && r.deletionTimestamp === null;
-}

@@ -29,23 +29,24 @@ export class WatcherSessions {
   accept(m: Pick<SyncMarker, "session" | "watcherId" | "epoch">): boolean {
     const key = WatcherSessions.keyOf(m);
     if (this.distrusted.has(key)) return false;
-    if (!this.seen.has(key)) {
-      this.seen.add(key);
-      if (this.seen.size > MAX_SESSIONS) this.seen.delete(this.seen.values().next().value as string);
-    }
+    if (!this.seen.has(key)) addCapped(this.seen, key);
     return true;
   }
 
   /** The connection to NATS dropped: the sessions seen so far are those that may predate a loss. */
   connectionLost(): void {
-    for (const k of this.seen) this.seenBeforeLoss.add(k);
-    while (this.seenBeforeLoss.size > MAX_SESSIONS) this.seenBeforeLoss.delete(this.seenBeforeLoss.values().next().value as string);
+    for (const k of this.seen) addCapped(this.seenBeforeLoss, k);
   }
 
   /** The server came back and may have lost writes: markers of the sessions seen before no longer count. */
   writesMayHaveBeenLost(): number {
-    for (const k of this.seenBeforeLoss) this.distrusted.add(k);
-    while (this.distrusted.size > MAX_SESSIONS) this.distrusted.delete(this.distrusted.values().next().value as string);
+    for (const k of this.seenBeforeLoss) addCapped(this.distrusted, k);
     return this.seenBeforeLoss.size;
   }
+}
+
+/** Adds `key`, forgetting the oldest entry past MAX_SESSIONS. */
+function addCapped(set: Set<string>, key: string): void {
+  set.add(key);
+  if (set.size > MAX_SESSIONS) set.delete(set.values().next().value as string);
 }

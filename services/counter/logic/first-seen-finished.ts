@@ -18,12 +18,18 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { PodView } from "../../../shared/view/records.js";
 import { JOB_TRACKING_FINALIZER } from "../../../shared/constants.js";
+import { holdsFinalizer, isPodFinished } from "./pod-classification.js";
 
 export type FirstSeenCheck =
   /** The API server agrees: the Pod exists with the finalizer; the record stands. */
   | { outcome: "confirmed" }
   /** The record is older than the Pod: use `record` instead (gone, or without the finalizer). */
   | { outcome: "gone" | "finalizer-off"; record: PodView };
+
+/** A record that could get its Pod listed, hence worth checking: finished, holding the finalizer. */
+export function couldBeListed(record: PodView): boolean {
+  return holdsFinalizer(record) && isPodFinished(record);
+}
 
 /** `live`: the Pod as the API server has it now, null when it is not found. */
 export function checkFirstSeenFinished(seen: PodView, live: V1Pod | null): FirstSeenCheck {

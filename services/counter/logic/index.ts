@@ -21,7 +21,7 @@ export {
 export { pastBackoffLimitOnFailure } from "./restart-backoff.js";
 export * from "./slow-start.js";
 export { matchSucceededIndexesRule, matchSuccessPolicy, REASON_SUCCESS_POLICY } from "./success-policy.js";
-export { checkFirstSeenFinished, type FirstSeenCheck } from "./first-seen-finished.js";
+export { checkFirstSeenFinished, couldBeListed, type FirstSeenCheck } from "./first-seen-finished.js";
 export { isSameStatus, onlyProgressChanged } from "./status-equality.js";
 export { formatTime, toMs, wireTime } from "./time.js";
 export { planTracking, sortPodsForTracking, type FinishingKind, type TrackingInput, type TrackingResult } from "./tracking.js";

@@ -38,6 +38,11 @@ export function isPodTerminating(pod: PodView): boolean {
   return !pod.gone && !isPodTerminal(pod) && pod.deletionTimestamp !== null;
 }
 
+/** Finished as tracking sees it: a terminal phase, or deleted (it can only end Failed, unless Succeeded). */
+export function isPodFinished(pod: PodView): boolean {
+  return isPodTerminal(pod) || pod.deletionTimestamp !== null;
+}
+
 /** The Pod still holds the tracking finalizer in the API (a `gone` Pod holds nothing). */
 export function holdsFinalizer(pod: PodView): boolean {
   return pod.hasFinalizer && !pod.gone;
